@@ -1,0 +1,305 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Base URLs of the Clever Cloud API. API tokens (Authorization: Bearer) are
+// only accepted by the bridge; OAuth1-signed requests go to the main host.
+const (
+	BridgeURL = "https://api-bridge.clever-cloud.com/"
+	APIURL    = "https://api.clever-cloud.com/"
+)
+
+const (
+	maxErrorBodySize = 1 << 20 // error bodies are read up to 1 MiB
+	maxDrainSize     = 64 << 10
+	defaultUserAgent = "cleverql-gateway"
+)
+
+// Client calls the Clever Cloud API. A Client is safe for concurrent use; the
+// per-caller variant returned by [Client.WithToken] is a cheap copy sharing
+// the same connection pool.
+type Client struct {
+	hc        *http.Client
+	baseURL   *url.URL // nil: chosen per request from the token kind
+	token     string   // the caller's Authorization header value, forwarded unchanged
+	timeout   time.Duration
+	userAgent string
+}
+
+// Option configures a [Client] built by [New].
+type Option func(*Client) error
+
+// WithBaseURL sends every request to raw (it must be absolute; a trailing
+// slash is added when missing), whatever the token kind.
+func WithBaseURL(raw string) Option {
+	return func(c *Client) error {
+		if raw == "" {
+			return nil
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("upstream base URL %q must be an absolute http(s) URL", raw)
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+			u.RawPath = ""
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient uses hc for every request instead of the default pooled client.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("upstream: nil http client")
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each upstream call (connection, headers and body). It is
+// required: [New] refuses a Client without one.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("upstream timeout must be positive, got %s", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent sent upstream.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error {
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// New returns a Client. [WithTimeout] is required.
+func New(opts ...Option) (*Client, error) {
+	c := &Client{userAgent: defaultUserAgent}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	if c.timeout <= 0 {
+		return nil, errors.New("upstream: a timeout is required (WithTimeout)")
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Transport: newTransport()}
+	}
+	return c, nil
+}
+
+// newTransport is sized for fan-out: one GraphQL response may call the same
+// host dozens of times at once, and every idle connection kept saves a TLS
+// handshake on the next response.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	t.ResponseHeaderTimeout = 0 // bounded per call by the context instead
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return t
+}
+
+// WithToken returns a copy of c that sends authorization (the caller's whole
+// Authorization header value, e.g. "Bearer …" or "OAuth …") upstream.
+// An empty value means an anonymous caller: only public endpoints answer.
+func (c *Client) WithToken(authorization string) *Client {
+	cc := *c
+	cc.token = authorization
+	return &cc
+}
+
+// HasToken reports whether c carries a caller's token.
+func (c *Client) HasToken() bool { return c.token != "" }
+
+// base returns the URL requests are resolved against.
+func (c *Client) base() *url.URL {
+	if c.baseURL != nil {
+		return c.baseURL
+	}
+	if isOAuth(c.token) {
+		return apiBase
+	}
+	return bridgeBase
+}
+
+var (
+	apiBase, _    = url.Parse(APIURL)
+	bridgeBase, _ = url.Parse(BridgeURL)
+)
+
+func isOAuth(token string) bool {
+	return len(token) > 6 && strings.EqualFold(token[:6], "oauth ")
+}
+
+// newRequest builds a request for path, which is relative (no leading slash)
+// and already escaped by [buildPath]. A non-nil body is sent as JSON.
+// Endpoints that are not public fail with [ErrNoToken] before anything is
+// sent when the Client carries no token.
+func (c *Client) newRequest(ctx context.Context, method string, path endpoint, query url.Values, body any) (*http.Request, error) {
+	if path.err != nil {
+		return nil, path.err
+	}
+	if !path.public && c.token == "" {
+		return nil, ErrNoToken
+	}
+	u := *c.base()
+	u.RawPath = u.EscapedPath() + path.escaped
+	u.Path, _ = url.PathUnescape(u.RawPath)
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s body: %w", path.escaped, err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
+	if err != nil {
+		return nil, fmt.Errorf("build request %s %s: %w", method, path.escaped, err)
+	}
+	req.URL = &u
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", c.token)
+	}
+	return req, nil
+}
+
+// do sends req within the Client's per-call timeout and decodes a 2xx JSON
+// body into v (nil: the body is discarded). An empty 2xx body is not an error.
+func (c *Client) do(req *http.Request, v any) error {
+	resp, err := c.send(req)
+	if err != nil {
+		return err
+	}
+	defer closeBody(resp.Body)
+	if v == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return fmt.Errorf("%s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
+		}
+		return &Error{
+			StatusCode: resp.StatusCode, Method: req.Method, Path: req.URL.EscapedPath(),
+			RequestID: resp.Header.Get("Sozu-Id"), Message: "malformed response body",
+			kind: ErrMalformedResponse,
+		}
+	}
+	return nil
+}
+
+// send performs req and returns a 2xx response whose body the caller must
+// close, or a classified error. The per-call timeout covers reading the body
+// too: it ends when the body is closed.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
+	resp, err := c.hc.Do(req.WithContext(ctx))
+	if err != nil {
+		err = transportError(parent, ctx, req, err) // before cancel: ctx.Err() tells a timeout
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	if err := checkResponse(req, resp); err != nil {
+		closeBody(resp.Body)
+		return nil, err
+	}
+	return resp, nil
+}
+
+// transportError turns a failed round trip into a caller cancellation (which
+// beats transport noise), an upstream timeout, or an unavailable upstream.
+func transportError(parent, ctx context.Context, req *http.Request, err error) error {
+	path := req.URL.EscapedPath()
+	if perr := parent.Err(); perr != nil {
+		return fmt.Errorf("%s %s: %w", req.Method, path, perr)
+	}
+	e := &Error{Method: req.Method, Path: path, kind: ErrUnavailable, cause: sanitize(err)}
+	var ne net.Error
+	if ctx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()) {
+		e.kind = ErrTimeout
+	}
+	return e
+}
+
+// sanitize drops the URL (which may carry query secrets) from a transport error.
+func sanitize(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// closeBody drains a little of what is left, so the connection can be
+// reused, then closes.
+func closeBody(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrainSize))
+	_ = body.Close()
+}
+
+// call sends one request and decodes its JSON answer into a new T; on error
+// it returns nil.
+func call[T any](ctx context.Context, c *Client, method string, path endpoint, query url.Values, body any) (*T, error) {
+	req, err := c.newRequest(ctx, method, path, query, body)
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := c.do(req, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// list GETs a JSON array.
+func list[T any](ctx context.Context, c *Client, path endpoint, query url.Values) ([]T, error) {
+	items, err := call[[]T](ctx, c, http.MethodGet, path, query, nil)
+	if err != nil {
+		return nil, err
+	}
+	return *items, nil
+}

@@ -1,0 +1,51 @@
+package upstream
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// endpoint is a relative, escaped upstream path, or the reason it could not
+// be built. Building it never fails loudly: [Client.newRequest] reports err.
+type endpoint struct {
+	escaped string
+	public  bool // answers without a token
+	err     error
+}
+
+// buildPath fills each %s of format with one id, validated and escaped as a
+// single path segment. format is a constant relative path such as
+// "v4/orchestration/organisations/%s/applications/%s/deployments".
+func buildPath(format string, ids ...string) endpoint {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if err := CheckID(id); err != nil {
+			return endpoint{err: err}
+		}
+		args[i] = url.PathEscape(id)
+	}
+	return endpoint{escaped: fmt.Sprintf(format, args...)}
+}
+
+// CheckID reports whether id may be used as one upstream path segment. It
+// refuses what would change the path rather than name a resource: empty ids,
+// "." and "..", '/', '\\', '?', '#' and control characters. Other characters
+// (spaces, '%', non-ASCII) are escaped when sent.
+func CheckID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: empty", ErrInvalidID)
+	case id == "." || id == "..":
+		return fmt.Errorf("%w: %q is a relative path element", ErrInvalidID, id)
+	case len(id) > 256:
+		return fmt.Errorf("%w: longer than 256 bytes", ErrInvalidID)
+	case strings.ContainsAny(id, "/\\?#"):
+		return fmt.Errorf("%w: must not contain '/', '\\', '?' or '#'", ErrInvalidID)
+	case strings.IndexFunc(id, isControl) >= 0:
+		return fmt.Errorf("%w: must not contain control characters", ErrInvalidID)
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

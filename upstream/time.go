@@ -1,0 +1,83 @@
+package upstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Time is an upstream date. The v4 API writes ISO 8601 strings, v2 writes
+// epoch milliseconds; both decode here, and null, "" and 0 decode to the zero
+// Time, which callers present as "no date". A date in no known form also
+// decodes to the zero Time: one odd date must not fail a whole list.
+type Time struct{ time.Time }
+
+// isoLayouts are tried in order; the first is what the documentation shows.
+var isoLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999", // no zone: UTC
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02",
+}
+
+// UnmarshalJSON implements [json.Unmarshaler].
+func (t *Time) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		*t = Time{}
+		return nil
+	}
+	if b[0] != '"' {
+		ms, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil {
+			*t = Time{}
+			return nil
+		}
+		*t = FromMillis(ms)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	parsed, _ := ParseTime(s)
+	*t = parsed
+	return nil
+}
+
+// MarshalJSON writes RFC 3339, or null for the zero Time.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(t.UTC().Format(time.RFC3339Nano))
+}
+
+// FromMillis converts epoch milliseconds; 0 is "no date".
+func FromMillis(ms int64) Time {
+	if ms == 0 {
+		return Time{}
+	}
+	return Time{time.UnixMilli(ms).UTC()}
+}
+
+// ParseTime reads an upstream date string leniently; "" is the zero Time.
+func ParseTime(s string) (Time, error) {
+	if s == "" {
+		return Time{}, nil
+	}
+	for _, layout := range isoLayouts {
+		if v, err := time.Parse(layout, s); err == nil {
+			return Time{v.UTC()}, nil
+		}
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return FromMillis(ms), nil
+	}
+	return Time{}, fmt.Errorf("date %q is not ISO 8601", s)
+}
+
+// formatQueryTime writes a time for a query parameter (ISO 8601, UTC).
+func formatQueryTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
