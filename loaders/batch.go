@@ -1,0 +1,159 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// newLoader returns a loader for resources that cost one upstream call per
+// key. Keys are dispatched at once (batch capacity 1: there is nothing to
+// batch them into), deduplicated by the cache, and bounded by the
+// response's call slots.
+func newLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) (V, error)) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		results := make([]*dataloader.Result[V], len(keys))
+		for i, key := range keys {
+			v, err := bounded(ctx, l, func(ctx context.Context) (V, error) { return fetch(ctx, key) })
+			results[i] = &dataloader.Result[V]{Data: v, Error: err}
+		}
+		return results
+	}, dataloader.WithBatchCapacity[K, V](1))
+}
+
+// bounded runs one upstream call within the response's concurrency bound. A
+// cancelled call is not cached: it says nothing about the resource.
+func bounded[V any](ctx context.Context, l *Loaders, call func(context.Context) (V, error)) (V, error) {
+	var zero V
+	if err := l.acquire(ctx); err != nil {
+		return zero, dataloader.NewSkipCacheError(err)
+	}
+	defer l.release()
+	v, err := call(ctx)
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return zero, dataloader.NewSkipCacheError(err)
+	}
+	return v, err
+}
+
+// listLoader loads whole lists, one upstream call per key, and remembers
+// which keys this response asked for, so by-id loaders can wait for a list
+// in flight instead of calling again.
+type listLoader[K comparable, V any] struct {
+	*dataloader.Loader[K, []V]
+	cache *dataloader.InMemoryCache[K, []V]
+}
+
+// newListLoader is [newLoader] for lists; prime, when non-nil, runs on every
+// list answer (to prime by-id loaders).
+func newListLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) ([]V, error), prime func(context.Context, K, []V)) *listLoader[K, V] {
+	cache := dataloader.NewCache[K, []V]()
+	loader := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[[]V] {
+		results := make([]*dataloader.Result[[]V], len(keys))
+		for i, key := range keys {
+			v, err := bounded(ctx, l, func(ctx context.Context) ([]V, error) { return fetch(ctx, key) })
+			if err == nil && prime != nil {
+				prime(ctx, key, v)
+			}
+			results[i] = &dataloader.Result[[]V]{Data: v, Error: err}
+		}
+		return results
+	}, dataloader.WithBatchCapacity[K, []V](1), dataloader.WithCache[K, []V](cache))
+	return &listLoader[K, V]{Loader: loader, cache: cache}
+}
+
+// requested reports whether this response already asked for key.
+func (ll *listLoader[K, V]) requested(ctx context.Context, key K) bool {
+	_, ok := ll.cache.Get(ctx, key)
+	return ok
+}
+
+// get loads one list and waits for it.
+func (ll *listLoader[K, V]) get(ctx context.Context, key K) ([]V, error) {
+	return ll.Load(ctx, key)()
+}
+
+// byIDGroup is the part of a by-id batch below one parent: its keys'
+// positions in the batch.
+type byIDGroup[K comparable] struct {
+	keys []K
+	pos  []int
+}
+
+// groupKeys splits a batch by parent, keeping each group in key order.
+func groupKeys[K comparable, P comparable](keys []K, parent func(K) P) (map[P]*byIDGroup[K], []P) {
+	groups := map[P]*byIDGroup[K]{}
+	var order []P
+	for i, k := range keys {
+		p := parent(k)
+		g, ok := groups[p]
+		if !ok {
+			g = &byIDGroup[K]{}
+			groups[p] = g
+			order = append(order, p)
+		}
+		g.keys = append(g.keys, k)
+		g.pos = append(g.pos, i)
+	}
+	return groups, order
+}
+
+// byIDSpec describes a by-id loader whose resources a list can also answer.
+type byIDSpec[K comparable, P comparable, LK comparable, V any] struct {
+	parent  func(K) P                            // the list a key belongs to
+	listKey func(P) LK                           // that list's key in list
+	list    *listLoader[LK, V]                   // the list loader
+	id      func(K) string                       // the id a key asks for
+	itemID  func(*V) string                      // the id of a list item
+	get     func(context.Context, K) (*V, error) // one GET
+}
+
+// newByIDLoader returns a loader that gathers keys for BatchWait, then per
+// parent: when the response already asked for the parent's list, or asks
+// for more than one of its items, the list answers (one call, shared with
+// the list field), and only ids the list lacks cost a GET each; otherwise
+// one GET answers. A failed list fails every key of its parent.
+func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders, spec byIDSpec[K, P, LK, V]) *dataloader.Loader[K, *V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[*V] {
+		results := make([]*dataloader.Result[*V], len(keys))
+		groups, order := groupKeys(keys, spec.parent)
+		var wg sync.WaitGroup
+		for _, p := range order {
+			g := groups[p]
+			wg.Go(func() { resolveGroup(ctx, l, spec, p, g, results) })
+		}
+		wg.Wait()
+		return results
+	}, dataloader.WithWait[K, *V](l.opts.BatchWait), dataloader.WithBatchCapacity[K, *V](l.opts.MaxBatch))
+}
+
+func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.Context, l *Loaders, spec byIDSpec[K, P, LK, V], p P, g *byIDGroup[K], results []*dataloader.Result[*V]) {
+	var found map[string]*V
+	if lk := spec.listKey(p); len(g.keys) > 1 || spec.list.requested(ctx, lk) {
+		items, err := spec.list.get(ctx, lk)
+		if err != nil {
+			for _, i := range g.pos {
+				results[i] = &dataloader.Result[*V]{Error: err}
+			}
+			return
+		}
+		found = make(map[string]*V, len(items))
+		for i := range items {
+			found[spec.itemID(&items[i])] = &items[i]
+		}
+	}
+	var wg sync.WaitGroup
+	for j, k := range g.keys {
+		if v, ok := found[spec.id(k)]; ok {
+			results[g.pos[j]] = &dataloader.Result[*V]{Data: v}
+			continue
+		}
+		wg.Go(func() {
+			v, err := bounded(ctx, l, func(ctx context.Context) (*V, error) { return spec.get(ctx, k) })
+			results[g.pos[j]] = &dataloader.Result[*V]{Data: v, Error: err}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,148 @@
+// Package loaders holds the dataloaders of one GraphQL response.
+//
+// A [Loaders] is built for one response and one caller ([New]), attached to
+// the context ([With]) and read by resolvers through typed getters such as
+// [Deployments]. Each upstream resource is fetched at most once per
+// response; calls run concurrently up to a bound; list answers prime the
+// by-id loaders, and by-id lookups are answered from a list whenever the
+// same response already asked for it. Keys carry the caller's token, so even
+// a Loaders shared by mistake could not serve one caller's data to another.
+package loaders
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/cleverql/gateway/upstream"
+)
+
+// Defaults of [Options].
+const (
+	DefaultConcurrency = 16
+	// DefaultBatchWait is how long a by-id loader gathers keys before it
+	// decides between one list call and single GETs. Loads of sibling list
+	// items arrive within microseconds of each other.
+	DefaultBatchWait = 500 * time.Microsecond
+)
+
+// Options tune a [Loaders]; the zero value takes the defaults.
+type Options struct {
+	// Concurrency bounds the upstream calls of one response.
+	Concurrency int
+	// BatchWait is how long by-id loaders gather keys.
+	BatchWait time.Duration
+	// MaxBatch, when positive, starts a by-id batch as soon as it holds
+	// that many keys, without waiting for BatchWait.
+	MaxBatch int
+}
+
+// Loaders are the dataloaders of one response for one caller.
+type Loaders struct {
+	client *upstream.Client // without token: each call adds its key's token
+	token  string
+	opts   Options
+	sem    chan struct{}
+
+	self          *dataloader.Loader[tokenKey, *upstream.User]
+	organisations *listLoader[tokenKey, upstream.Organisation]
+	organisation  *dataloader.Loader[idKey, *upstream.Organisation]
+	applications  *listLoader[idKey, upstream.Application]
+	application   *dataloader.Loader[childKey, *upstream.Application]
+	zones         *listLoader[tokenKey, upstream.Zone]
+	deployments   *listLoader[listKey, upstream.Deployment]
+	deployment    *dataloader.Loader[grandchildKey, *upstream.Deployment]
+	instances     *listLoader[listKey, upstream.Instance]
+	// instanceFilters holds the options behind each instances key (whose
+	// query is their encoding), so the fetch can send them as they were.
+	instanceFilters sync.Map // listKey → *upstream.ListInstancesOptions
+	loadBalancers   *listLoader[childKey, upstream.LoadBalancer]
+	invoices        *listLoader[listKey, upstream.Invoice]
+	invoiceFilters  sync.Map // listKey → *upstream.ListInvoicesOptions, as instanceFilters
+	invoice         *dataloader.Loader[childKey, *upstream.Invoice]
+	addons          *listLoader[idKey, upstream.Addon]
+	operator        *dataloader.Loader[operatorKey, *upstream.Operator]
+	pulsar          *dataloader.Loader[idKey, *upstream.StoragePolicies]
+}
+
+// Keys. Every key carries the caller's token.
+type (
+	tokenKey struct{ token string }
+	idKey    struct{ token, id string }
+	// childKey names a resource below a parent: an application of an owner,
+	// an invoice of an organisation, the load balancers of an application.
+	childKey struct{ token, parent, id string }
+	// grandchildKey names a resource below an application.
+	grandchildKey struct{ token, owner, app, id string }
+	// listKey names a filtered list below an owner (and an application);
+	// query is the encoded filter.
+	listKey     struct{ token, owner, app, query string }
+	operatorKey struct {
+		token string
+		kind  upstream.OperatorKind
+		id    string
+	}
+)
+
+// New returns the loaders of one response. client must carry no token of
+// its own: token (the caller's Authorization value, or "" for an anonymous
+// caller) is added per call.
+func New(client *upstream.Client, token string, opts Options) *Loaders {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.BatchWait <= 0 {
+		opts.BatchWait = DefaultBatchWait
+	}
+	l := &Loaders{client: client, token: token, opts: opts, sem: make(chan struct{}, opts.Concurrency)}
+	l.self = newLoader(l, func(ctx context.Context, k tokenKey) (*upstream.User, error) {
+		return l.as(k.token).GetSelf(ctx)
+	})
+	l.initOrganisations()
+	l.initApplications()
+	l.initZones()
+	l.initDeployments()
+	l.initInstances()
+	l.initLoadBalancers()
+	l.initBilling()
+	l.initOperators()
+	return l
+}
+
+type ctxKey struct{}
+
+// With returns a context carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// ErrNoLoaders means a resolver ran without loaders in its context: a wiring
+// bug, never a user error.
+var ErrNoLoaders = errors.New("loaders: none in context")
+
+// from returns the context's loaders.
+func from(ctx context.Context) (*Loaders, error) {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		return nil, ErrNoLoaders
+	}
+	return l, nil
+}
+
+// as returns the client that calls upstream with token.
+func (l *Loaders) as(token string) *upstream.Client { return l.client.WithToken(token) }
+
+// acquire takes one of the response's upstream call slots.
+func (l *Loaders) acquire(ctx context.Context) error {
+	select {
+	case l.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *Loaders) release() { <-l.sem }
