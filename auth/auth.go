@@ -1,0 +1,39 @@
+// Package auth carries the caller's Clever Cloud token through a request's
+// context. The token enters through two doors, the HTTP Authorization
+// header and the websocket connection_init payload, and both use
+// [WithToken]; only the loader factory reads it back with [TokenFrom].
+package auth
+
+import (
+	"context"
+	"strings"
+)
+
+type tokenKey struct{}
+
+// WithToken returns ctx carrying the caller's Authorization value.
+func WithToken(ctx context.Context, authorization string) context.Context {
+	return context.WithValue(ctx, tokenKey{}, authorization)
+}
+
+// TokenFrom returns the caller's Authorization value, or "" for an
+// anonymous caller.
+func TokenFrom(ctx context.Context) string {
+	tok, _ := ctx.Value(tokenKey{}).(string)
+	return tok
+}
+
+// Normalize turns what a caller sent into an Authorization value to forward:
+// surrounding space is trimmed and a bare token (no scheme, as people paste
+// it into a playground) becomes "Bearer <token>". It returns "" for a value
+// that cannot be a token: empty, or holding control characters.
+func Normalize(header string) string {
+	v := strings.TrimSpace(header)
+	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return ""
+	}
+	if !strings.Contains(v, " ") {
+		return "Bearer " + v
+	}
+	return v
+}

@@ -1,0 +1,122 @@
+// Package gateway builds the gateway's HTTP handler: the GraphQL endpoint
+// (gqlgen, built explicitly), the playground, health and readiness probes,
+// and the invoice document streams. It is the imperative shell around
+// graph/, loaders/ and upstream/; server.go only configures and runs it.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/cleverql/gateway/auth"
+	"github.com/cleverql/gateway/graph"
+	"github.com/cleverql/gateway/graph/gqlerr"
+	"github.com/cleverql/gateway/graph/resolvers"
+	"github.com/cleverql/gateway/loaders"
+	"github.com/cleverql/gateway/upstream"
+)
+
+// Options configure a [Gateway].
+type Options struct {
+	// Client calls the Clever Cloud API; it must carry no token: each
+	// request's own token is added per call.
+	Client *upstream.Client
+	// Logger receives internal errors and recovered panics; nil discards.
+	Logger *slog.Logger
+	// DefaultToken is sent upstream for requests that bring no token
+	// (single-user deployments); "" leaves them anonymous.
+	DefaultToken string
+	// PublicURL is the gateway's public URL, used to build absolute invoice
+	// document URLs; "" makes them root-relative.
+	PublicURL string
+	// Introspection allows schema introspection queries.
+	Introspection bool
+	// Concurrency bounds the upstream calls of one response (0: default).
+	Concurrency int
+	// PlaygroundHeaders prefill the playground's headers editor (demo mode).
+	PlaygroundHeaders map[string]string
+}
+
+// Gateway is the gateway's HTTP handler.
+type Gateway struct {
+	opts      Options
+	presenter gqlerr.Presenter
+	handler   http.Handler
+	ready     atomic.Bool
+}
+
+// New returns a Gateway, ready to serve.
+func New(opts Options) *Gateway {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	g := &Gateway{opts: opts, presenter: gqlerr.Presenter{Logger: opts.Logger, RequestID: RequestID}}
+	g.ready.Store(true)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", g.graphQLServer())
+	mux.Handle("GET /{$}", playground.Handler("Clever Cloud GraphQL", "/graphql",
+		playground.WithGraphiqlUiHeaders(opts.PlaygroundHeaders)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", g.readyz)
+	mux.HandleFunc("GET /invoices/{ownerId}/{document}", g.invoiceDocument)
+	g.handler = withRequestID(g.withToken(mux))
+	return g
+}
+
+// ServeHTTP implements [http.Handler].
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// SetReady sets what /readyz answers: false while draining on shutdown.
+func (g *Gateway) SetReady(ready bool) { g.ready.Store(ready) }
+
+func (g *Gateway) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !g.ready.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// withToken puts the caller's token (or the default token) in the context.
+func (g *Gateway) withToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := auth.Normalize(r.Header.Get("Authorization"))
+		if tok == "" {
+			tok = g.opts.DefaultToken
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithToken(r.Context(), tok)))
+	})
+}
+
+// graphQLServer builds the gqlgen server explicitly: transports, query
+// cache, introspection, error presenter, recovery, and one set of loaders
+// per response.
+func (g *Gateway) graphQLServer() *handler.Server {
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL}})
+	srv := handler.New(es)
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if g.opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetErrorPresenter(g.presenter.Present)
+	srv.SetRecoverFunc(g.presenter.Recover)
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		l := loaders.New(g.opts.Client, auth.TokenFrom(ctx), loaders.Options{Concurrency: g.opts.Concurrency})
+		return next(loaders.With(ctx, l))
+	})
+	srv.AroundFields(checkIDArguments)
+	return srv
+}

@@ -1,0 +1,12 @@
+// Package resolvers holds the GraphQL resolvers: thin functions that turn
+// arguments into loader calls and upstream structs into GraphQL answers.
+// They know nothing of URLs, JSON, retries or caching.
+package resolvers
+
+// Resolver is the resolvers' only dependency holder.
+type Resolver struct {
+	// DocumentsURL prefixes the gateway URLs of invoice documents
+	// (Invoice.htmlUrl, Invoice.pdfUrl): "" for root-relative URLs, or the
+	// gateway's public URL without trailing slash.
+	DocumentsURL string
+}

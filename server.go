@@ -1,0 +1,192 @@
+// Command gateway serves one GraphQL schema in front of the Clever Cloud API.
+//
+// With no token and no upstream URL configured it serves a built-in demo
+// upstream, so `go run .` gives a working playground on any machine.
+package main
+
+//go:generate go tool gqlgen generate
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/upstream"
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is everything the gateway reads from flags and the environment.
+type Config struct {
+	Listen          string
+	UpstreamURL     string
+	Demo            bool
+	Token           string
+	UpstreamTimeout time.Duration
+	DrainTimeout    time.Duration
+	PublicURL       string
+	Introspection   bool
+	Concurrency     int
+	LogFormat       string
+}
+
+// parseConfig reads flags, with defaults from the environment; nothing below
+// run reads the environment.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := ":8080"
+	if port := getenv("PORT"); port != "" {
+		listen = ":" + port
+	}
+	fs.StringVar(&cfg.Listen, "listen", listen, "listen address (env PORT: port only)")
+	fs.StringVar(&cfg.UpstreamURL, "upstream", getenv("CLEVER_API_URL"), "Clever Cloud API base URL (env CLEVER_API_URL); default by token kind: Bearer → "+upstream.BridgeURL+", OAuth → "+upstream.APIURL)
+	fs.BoolVar(&cfg.Demo, "demo", getenv("DEMO") == "1", "serve the built-in demo upstream (env DEMO=1); on by default when neither a token nor an upstream URL is set")
+	fs.StringVar(&cfg.Token, "token", getenv("CLEVER_API_TOKEN"), "server-side token for requests that bring none (env CLEVER_API_TOKEN); single-user deployments only")
+	fs.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 15*time.Second, "timeout of one upstream call")
+	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 20*time.Second, "how long in-flight requests may finish on shutdown")
+	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
+	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
+	fs.StringVar(&cfg.LogFormat, "log-format", getenv("LOG_FORMAT"), "log format: text or json (env LOG_FORMAT; default json, text in demo mode)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if cfg.Token == "" && cfg.UpstreamURL == "" {
+		cfg.Demo = true
+	}
+	if cfg.Demo && cfg.UpstreamURL != "" {
+		return cfg, errors.New("-demo and -upstream (CLEVER_API_URL) exclude each other")
+	}
+	if cfg.LogFormat == "" {
+		cfg.LogFormat = "json"
+		if cfg.Demo {
+			cfg.LogFormat = "text"
+		}
+	}
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	return cfg, nil
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("-log-format must be text or json, got %q", format)
+}
+
+// run wires the gateway from its configuration and serves until ctx ends,
+// then drains: /readyz turns 503 and in-flight requests finish.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.LogFormat, stdout)
+	if err != nil {
+		return err
+	}
+	opts := gateway.Options{
+		Logger: logger, DefaultToken: cfg.Token, PublicURL: cfg.PublicURL,
+		Introspection: cfg.Introspection, Concurrency: cfg.Concurrency,
+	}
+	upstreamURL := cfg.UpstreamURL
+	if cfg.Demo {
+		fake := upstreamtest.New()
+		if err := fake.Start(); err != nil {
+			return fmt.Errorf("start demo upstream: %w", err)
+		}
+		defer fake.Close()
+		upstreamURL = fake.URL
+		opts.PlaygroundHeaders = map[string]string{"Authorization": "Bearer " + upstreamtest.TokenAlice}
+	}
+	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout))
+	if err != nil {
+		return err
+	}
+	opts.Client = client
+	gw := gateway.New(opts)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	announce(stdout, cfg, ln.Addr())
+	srv := &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout)
+	gw.SetReady(false)
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DrainTimeout)
+	defer cancel()
+	if err := srv.Shutdown(drainCtx); err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// announce says where the gateway listens and, loudly, which mode it is in.
+func announce(w io.Writer, cfg Config, addr net.Addr) {
+	base := "http://" + displayAddr(addr)
+	fmt.Fprintf(w, "Clever Cloud GraphQL gateway on %s/graphql, playground at %s/\n", base, base)
+	switch {
+	case cfg.Demo:
+		fmt.Fprintf(w, "DEMO MODE: serving the built-in fake Clever Cloud API (no token or CLEVER_API_URL configured).\n")
+		fmt.Fprintf(w, "  Paste this in the playground's headers: {\"Authorization\": \"Bearer %s\"}\n", upstreamtest.TokenAlice)
+		fmt.Fprintf(w, "  A second demo user, who sees other organisations: Bearer %s\n", upstreamtest.TokenBob)
+	case cfg.Token != "":
+		fmt.Fprintf(w, "WARNING: a server-side token is configured: every request that brings no token acts as its owner. Use this for single-user deployments only.\n")
+	}
+}
+
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return fmt.Sprintf("localhost:%d", port)
+	}
+	return tcp.String()
+}
