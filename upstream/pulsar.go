@@ -25,34 +25,37 @@ const NoLimit int64 = -1
 // UnmarshalJSON reads the current units and the older ones the seed
 // documents (sizeInMB, durationInDays, null meaning no limit).
 func (p *StoragePolicy) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		SizeInBytes       *int64           `json:"sizeInBytes"`
-		DurationInMinutes *int64           `json:"durationInMinutes"`
-		SizeInMB          *json.RawMessage `json:"sizeInMB"`
-		DurationInDays    *json.RawMessage `json:"durationInDays"`
-	}
+	// A map, because an older-units null ("no limit") must differ from an
+	// absent key, which a pointer field cannot tell.
+	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*p = StoragePolicy{SizeInBytes: raw.SizeInBytes, DurationInMinutes: raw.DurationInMinutes}
-	if p.SizeInBytes == nil && raw.SizeInMB != nil {
-		p.SizeInBytes = scaled(*raw.SizeInMB, 1<<20) // Pulsar's MB are MiB
-	}
-	if p.DurationInMinutes == nil && raw.DurationInDays != nil {
-		p.DurationInMinutes = scaled(*raw.DurationInDays, 24*60)
+	*p = StoragePolicy{
+		SizeInBytes:       readPolicyValue(raw, "sizeInBytes", "sizeInMB", 1<<20), // Pulsar's MB are MiB
+		DurationInMinutes: readPolicyValue(raw, "durationInMinutes", "durationInDays", 24*60),
 	}
 	return nil
 }
 
-// scaled converts an older-unit value; null (present but empty) is no limit.
-func scaled(raw json.RawMessage, factor int64) *int64 {
-	var v *float64
-	if json.Unmarshal(raw, &v) != nil {
+// readPolicyValue reads key, or else older (in units of factor); a negative
+// value or an older-units null is [NoLimit]; nil when neither key is there.
+func readPolicyValue(raw map[string]json.RawMessage, key, older string, factor int64) *int64 {
+	v, ok := raw[key]
+	if !ok {
+		if v, ok = raw[older]; !ok {
+			return nil
+		}
+	} else {
+		factor = 1
+	}
+	var f *float64
+	if json.Unmarshal(v, &f) != nil {
 		return nil
 	}
 	n := NoLimit
-	if v != nil && *v >= 0 {
-		n = int64(*v * float64(factor))
+	if f != nil && *f >= 0 {
+		n = int64(*f * float64(factor))
 	}
 	return &n
 }
