@@ -108,3 +108,23 @@ func TestGETQuery(t *testing.T) {
 		t.Errorf("GET answered %s", r.raw)
 	}
 }
+
+func TestGETRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, target := range []string{
+		"/graphql?query=%7B+zones+%7B+name+%7D+%7D&variables=not-json",
+		"/graphql?query=%7B+zones+%7B+name+%7D+%7D&extensions=%5B",
+		"/graphql?query=%zz",
+		"/graphql",
+		"/graphql?query=%7B+nope+%7D",
+	} {
+		r := e.do(t, httptest.NewRequest(http.MethodGet, target, nil))
+		if r.status < 400 || len(r.Errors) != 1 || r.Errors[0].code() != "BAD_USER_INPUT" {
+			t.Errorf("GET %s: %d %s", target, r.status, r.raw)
+		}
+	}
+	if n := e.fake.Total(); n != 0 {
+		t.Errorf("%d upstream calls", n)
+	}
+}

@@ -105,7 +105,7 @@ func (g *Gateway) withToken(next http.Handler) http.Handler {
 func (g *Gateway) graphQLServer() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL}})
 	srv := handler.New(es)
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if g.opts.Introspection {

@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/cleverql/gateway/graph/gqlerr"
+)
+
+// getTransport serves queries sent as GET /graphql?query=…&variables=…
+// (GraphQL over HTTP). Unlike gqlgen's transport.GET, every refusal goes
+// through the error presenter, so it carries a contract code.
+type getTransport struct{}
+
+var _ graphql.Transport = getTransport{}
+
+func (getTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+}
+
+func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", "application/json")
+	ctx := r.Context()
+	fail := func(status int, err *gqlerror.Error) {
+		w.WriteHeader(status)
+		writeJSON(w, exec.DispatchError(ctx, gqlerror.List{err}))
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		fail(http.StatusBadRequest, badInput("the query string is not valid URL encoding"))
+		return
+	}
+	raw := &graphql.RawParams{Query: query.Get("query"), OperationName: query.Get("operationName"), Headers: r.Header}
+	raw.ReadTime.Start = graphql.Now()
+	for name, dst := range map[string]*map[string]any{"variables": &raw.Variables, "extensions": &raw.Extensions} {
+		if v := query.Get(name); v != "" {
+			dec := json.NewDecoder(strings.NewReader(v))
+			dec.UseNumber()
+			if dec.Decode(dst) != nil {
+				fail(http.StatusBadRequest, badInput("the "+name+" parameter must be a JSON object"))
+				return
+			}
+		}
+	}
+	raw.ReadTime.End = graphql.Now()
+
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		writeJSON(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		return
+	}
+	if opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		fail(http.StatusMethodNotAllowed, badInput("GET requests only allow queries: send "+string(opCtx.Operation.Operation)+"s with POST"))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeJSON(w, responses(ctx))
+}
+
+func badInput(msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": gqlerr.BadUserInput}}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	_ = json.NewEncoder(w).Encode(v)
+}
