@@ -34,6 +34,7 @@ type ResolverRoot interface {
 	Instance() InstanceResolver
 	Invoice() InvoiceResolver
 	LoadBalancer() LoadBalancerResolver
+	Mutation() MutationResolver
 	Operator() OperatorResolver
 	Organisation() OrganisationResolver
 	Query() QueryResolver
@@ -173,6 +174,14 @@ type ComplexityRoot struct {
 		Formatted      func(childComplexity int) int
 	}
 
+	Mutation struct {
+		DisableOperatorNetworkGroup func(childComplexity int, kind upstream.OperatorKind, id string) int
+		EnableOperatorNetworkGroup  func(childComplexity int, kind upstream.OperatorKind, id string) int
+		RebootOperator              func(childComplexity int, kind upstream.OperatorKind, id string) int
+		RebuildOperator             func(childComplexity int, kind upstream.OperatorKind, id string) int
+		UpdatePulsarStoragePolicies func(childComplexity int, addonID string, input model.PulsarStoragePoliciesInput) int
+	}
+
 	Operator struct {
 		APIURL            func(childComplexity int) int
 		AccessURL         func(childComplexity int) int
@@ -279,6 +288,13 @@ type InvoiceResolver interface {
 }
 type LoadBalancerResolver interface {
 	Zone(ctx context.Context, obj *upstream.LoadBalancer) (*upstream.Zone, error)
+}
+type MutationResolver interface {
+	RebootOperator(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error)
+	RebuildOperator(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error)
+	EnableOperatorNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error)
+	DisableOperatorNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error)
+	UpdatePulsarStoragePolicies(ctx context.Context, addonID string, input model.PulsarStoragePoliciesInput) (*model.PulsarStoragePolicies, error)
 }
 type OperatorResolver interface {
 	Entrypoint(ctx context.Context, obj *upstream.Operator) (*upstream.Application, error)
@@ -910,6 +926,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Formatted(childComplexity), true
 
+	case "Mutation.disableOperatorNetworkGroup":
+		if e.ComplexityRoot.Mutation.DisableOperatorNetworkGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableOperatorNetworkGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableOperatorNetworkGroup(childComplexity, args["kind"].(upstream.OperatorKind), args["id"].(string)), true
+	case "Mutation.enableOperatorNetworkGroup":
+		if e.ComplexityRoot.Mutation.EnableOperatorNetworkGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enableOperatorNetworkGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnableOperatorNetworkGroup(childComplexity, args["kind"].(upstream.OperatorKind), args["id"].(string)), true
+	case "Mutation.rebootOperator":
+		if e.ComplexityRoot.Mutation.RebootOperator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rebootOperator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RebootOperator(childComplexity, args["kind"].(upstream.OperatorKind), args["id"].(string)), true
+	case "Mutation.rebuildOperator":
+		if e.ComplexityRoot.Mutation.RebuildOperator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rebuildOperator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RebuildOperator(childComplexity, args["kind"].(upstream.OperatorKind), args["id"].(string)), true
+	case "Mutation.updatePulsarStoragePolicies":
+		if e.ComplexityRoot.Mutation.UpdatePulsarStoragePolicies == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePulsarStoragePolicies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePulsarStoragePolicies(childComplexity, args["addonId"].(string), args["input"].(model.PulsarStoragePoliciesInput)), true
+
 	case "Operator.apiUrl":
 		if e.ComplexityRoot.Operator.APIURL == nil {
 			break
@@ -1304,6 +1376,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("InstanceFilter", ec.unmarshalInputInstanceFilter),
+			graphql.NewInputUnmarshaler("PulsarPolicyInput", ec.unmarshalInputPulsarPolicyInput),
+			graphql.NewInputUnmarshaler("PulsarStoragePoliciesInput", ec.unmarshalInputPulsarStoragePoliciesInput),
 		)
 	}
 	first := true
@@ -1339,6 +1413,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1364,7 +1453,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema.graphqls"
+//go:embed "mutations.graphqls" "schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1376,6 +1465,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1929,6 +2019,116 @@ func (ec *executionContext) field_Application_instances_args(ctx context.Context
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disableOperatorNetworkGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (upstream.OperatorKind, error) {
+			return ec.unmarshalNOperatorKind2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperatorKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enableOperatorNetworkGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (upstream.OperatorKind, error) {
+			return ec.unmarshalNOperatorKind2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperatorKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rebootOperator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (upstream.OperatorKind, error) {
+			return ec.unmarshalNOperatorKind2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperatorKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rebuildOperator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (upstream.OperatorKind, error) {
+			return ec.unmarshalNOperatorKind2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperatorKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePulsarStoragePolicies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "addonId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["addonId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PulsarStoragePoliciesInput, error) {
+			return ec.unmarshalNPulsarStoragePoliciesInput2githubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarStoragePoliciesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -4490,6 +4690,226 @@ func (ec *executionContext) _Money_defaultDisplay(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Money_defaultDisplay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_rebootOperator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rebootOperator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RebootOperator(ctx, fc.Args["kind"].(upstream.OperatorKind), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Operator) graphql.Marshaler {
+			return ec.marshalOOperator2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rebootOperator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Operator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rebootOperator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rebuildOperator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rebuildOperator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RebuildOperator(ctx, fc.Args["kind"].(upstream.OperatorKind), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Operator) graphql.Marshaler {
+			return ec.marshalOOperator2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rebuildOperator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Operator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rebuildOperator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enableOperatorNetworkGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enableOperatorNetworkGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnableOperatorNetworkGroup(ctx, fc.Args["kind"].(upstream.OperatorKind), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Operator) graphql.Marshaler {
+			return ec.marshalOOperator2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enableOperatorNetworkGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Operator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enableOperatorNetworkGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableOperatorNetworkGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableOperatorNetworkGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableOperatorNetworkGroup(ctx, fc.Args["kind"].(upstream.OperatorKind), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Operator) graphql.Marshaler {
+			return ec.marshalOOperator2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableOperatorNetworkGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Operator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableOperatorNetworkGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePulsarStoragePolicies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePulsarStoragePolicies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePulsarStoragePolicies(ctx, fc.Args["addonId"].(string), fc.Args["input"].(model.PulsarStoragePoliciesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PulsarStoragePolicies) graphql.Marshaler {
+			return ec.marshalOPulsarStoragePolicies2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarStoragePolicies(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePulsarStoragePolicies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PulsarStoragePolicies(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePulsarStoragePolicies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Operator_kind(ctx context.Context, field graphql.CollectedField, obj *upstream.Operator) (ret graphql.Marshaler) {
@@ -7287,6 +7707,104 @@ func UnmarshalInstanceFilter(ctx context.Context, raw any) (model.InstanceFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPulsarPolicyInput(ctx context.Context, obj any) (model.PulsarPolicyInput, error) {
+	var it model.PulsarPolicyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sizeInBytes", "durationInMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sizeInBytes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sizeInBytes"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SizeInBytes = graphql.OmittableOf(data)
+		case "durationInMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationInMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationInMinutes = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPulsarPolicyInput unmarshals raw into the PulsarPolicyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPulsarPolicyInput(ctx context.Context, raw any) (model.PulsarPolicyInput, error) {
+	var out model.PulsarPolicyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PulsarPolicyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPulsarStoragePoliciesInput(ctx context.Context, obj any) (model.PulsarStoragePoliciesInput, error) {
+	var it model.PulsarStoragePoliciesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"retention", "offload"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "retention":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retention"))
+			data, err := ec.unmarshalOPulsarPolicyInput2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarPolicyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retention = data
+		case "offload":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offload"))
+			data, err := ec.unmarshalOPulsarPolicyInput2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarPolicyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offload = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPulsarStoragePoliciesInput unmarshals raw into the PulsarStoragePoliciesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPulsarStoragePoliciesInput(ctx context.Context, raw any) (model.PulsarStoragePoliciesInput, error) {
+	var out model.PulsarStoragePoliciesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PulsarStoragePoliciesInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8089,6 +8607,77 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "defaultDisplay":
 			out.Values[i] = ec._Money_defaultDisplay(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "rebootOperator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rebootOperator(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rebuildOperator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rebuildOperator(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enableOperatorNetworkGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enableOperatorNetworkGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "disableOperatorNetworkGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableOperatorNetworkGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatePulsarStoragePolicies":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePulsarStoragePolicies(ctx, field)
+			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -9049,17 +9638,17 @@ func (ec *executionContext) marshalNEnvVar2ᚕgithubᚗcomᚋcleverqlᚋgateway�
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalFloatContext(v)
+	res := model.MarshalFloat(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
-	return graphql.WrapContextMarshaler(ctx, res)
+	return res
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -9128,6 +9717,11 @@ func (ec *executionContext) marshalNPulsarPolicy2ᚖgithubᚗcomᚋcleverqlᚋga
 		return graphql.Null
 	}
 	return ec._PulsarPolicy(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPulsarStoragePoliciesInput2githubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarStoragePoliciesInput(ctx context.Context, v any) (model.PulsarStoragePoliciesInput, error) {
+	res, err := ec.unmarshalInputPulsarStoragePoliciesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -9419,7 +10013,7 @@ func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9428,8 +10022,9 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalFloatContext(*v)
-	return graphql.WrapContextMarshaler(ctx, res)
+	_ = ctx
+	res := model.MarshalFloat(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -9488,7 +10083,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*i
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalInt(v)
+	res, err := model.UnmarshalInt(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -9498,7 +10093,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalInt(*v)
+	res := model.MarshalInt(*v)
 	return res
 }
 
@@ -9596,6 +10191,14 @@ func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋcleverqlᚋga
 		return graphql.Null
 	}
 	return ec._Organisation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPulsarPolicyInput2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarPolicyInput(ctx context.Context, v any) (*model.PulsarPolicyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPulsarPolicyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOPulsarStoragePolicies2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐPulsarStoragePolicies(ctx context.Context, sel ast.SelectionSet, v *model.PulsarStoragePolicies) graphql.Marshaler {

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/cleverql/gateway/loaders"
 	"github.com/cleverql/gateway/upstream"
 )
 
@@ -91,6 +92,11 @@ func (p Presenter) Present(ctx context.Context, err error) *gqlerror.Error {
 			var ue *upstream.Error
 			if errors.As(err, &ue) {
 				addUpstream(out, ue)
+			}
+			if errors.Is(err, loaders.ErrAppliedButUnread) {
+				// Say so, lest a client retry a reboot that happened.
+				out.Message = loaders.ErrAppliedButUnread.Error() + ": " + out.Message
+				out.Extensions["mutationApplied"] = true
 			}
 			return out
 		}

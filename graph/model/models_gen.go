@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/cleverql/gateway/upstream"
 )
 
@@ -27,16 +28,30 @@ type InstanceFilter struct {
 	ExcludeStates  []string       `json:"excludeStates,omitempty"`
 }
 
+type Mutation struct {
+}
+
 // null: no limit (the upstream says so with a negative value or null).
 type PulsarPolicy struct {
 	SizeInBytes       *float64 `json:"sizeInBytes,omitempty"`
 	DurationInMinutes *int     `json:"durationInMinutes,omitempty"`
 }
 
+// omitted: unchanged; null: no limit; whole, non-negative numbers only.
+type PulsarPolicyInput struct {
+	SizeInBytes       graphql.Omittable[*float64] `json:"sizeInBytes,omitempty"`
+	DurationInMinutes graphql.Omittable[*int]     `json:"durationInMinutes,omitempty"`
+}
+
 type PulsarStoragePolicies struct {
 	AddonID   string        `json:"addonId"`
 	Retention *PulsarPolicy `json:"retention"`
 	Offload   *PulsarPolicy `json:"offload"`
+}
+
+type PulsarStoragePoliciesInput struct {
+	Retention *PulsarPolicyInput `json:"retention,omitempty"`
+	Offload   *PulsarPolicyInput `json:"offload,omitempty"`
 }
 
 type Query struct {
