@@ -23,6 +23,29 @@ const (
 	RouteOrganisationAddons = "GET /v2/organisations/{id}/addons"
 	// RouteSummary is every owner of the token with its applications and add-ons.
 	RouteSummary = "GET /v2/summary"
+	// RouteSelfAddon is one add-on of the token's personal space, by its v2 id.
+	RouteSelfAddon = "GET /v2/self/addons/{addonId}"
+	// RouteOrganisationAddon is one add-on of an owner, by its v2 id ("addon_…", not the realId).
+	RouteOrganisationAddon = "GET /v2/organisations/{id}/addons/{addonId}"
+	// RouteSelfLegacyDeployments is RouteOrganisationLegacyDeployments for the token's personal space.
+	RouteSelfLegacyDeployments = "GET /v2/self/applications/{appId}/deployments"
+	// RouteOrganisationLegacyDeployments lists an application's v2 deployments, newest
+	// first (?limit=, ?offset=, ?action=).
+	RouteOrganisationLegacyDeployments = "GET /v2/organisations/{id}/applications/{appId}/deployments"
+	// RouteSelfLegacyDeployment is RouteOrganisationLegacyDeployment for the token's personal space.
+	RouteSelfLegacyDeployment = "GET /v2/self/applications/{appId}/deployments/{deploymentId}"
+	// RouteOrganisationLegacyDeployment is one v2 deployment, by uuid.
+	RouteOrganisationLegacyDeployment = "GET /v2/organisations/{id}/applications/{appId}/deployments/{deploymentId}"
+	// RouteSelfCancelDeployment is RouteOrganisationCancelDeployment for the token's personal space.
+	RouteSelfCancelDeployment = "DELETE /v2/self/applications/{appId}/deployments/{deploymentId}/instances"
+	// RouteOrganisationCancelDeployment cancels a deployment, by v2 uuid; it answers 204.
+	RouteOrganisationCancelDeployment = "DELETE /v2/organisations/{id}/applications/{appId}/deployments/{deploymentId}/instances"
+	// RouteSelfDeployments is RouteOrganisationDeployments for the token's personal space.
+	RouteSelfDeployments = "GET /v2/self/deployments"
+	// RouteOrganisationDeployments maps each application id of an owner to its v2 deployments.
+	RouteOrganisationDeployments = "GET /v2/organisations/{id}/deployments"
+	// RouteOrganisationMembers lists an owner's members with their roles.
+	RouteOrganisationMembers = "GET /v2/organisations/{id}/members"
 
 	// RouteZones lists the zones (?tag=, ?ownerId=). It needs no token.
 	RouteZones = "GET /v4/products/zones"
@@ -100,6 +123,17 @@ var routeTable = []*route{
 	newRoute(RouteOrganisationApplication, (*dataset).getOrganisationApplication),
 	newRoute(RouteOrganisationAddons, (*dataset).getOrganisationAddons),
 	newRoute(RouteSummary, (*dataset).getSummary),
+	newRoute(RouteSelfAddon, (*dataset).getAddon),
+	newRoute(RouteOrganisationAddon, (*dataset).getAddon),
+	newRoute(RouteSelfLegacyDeployments, (*dataset).getLegacyDeployments),
+	newRoute(RouteOrganisationLegacyDeployments, (*dataset).getLegacyDeployments),
+	newRoute(RouteSelfLegacyDeployment, (*dataset).getLegacyDeployment),
+	newRoute(RouteOrganisationLegacyDeployment, (*dataset).getLegacyDeployment),
+	newRoute(RouteSelfCancelDeployment, (*dataset).cancelDeployment),
+	newRoute(RouteOrganisationCancelDeployment, (*dataset).cancelDeployment),
+	newRoute(RouteSelfDeployments, (*dataset).getOwnerDeployments),
+	newRoute(RouteOrganisationDeployments, (*dataset).getOwnerDeployments),
+	newRoute(RouteOrganisationMembers, (*dataset).getMembers),
 
 	newRoute(RouteZones, (*dataset).getZones),
 	newRoute(RouteZone, (*dataset).getZone),
