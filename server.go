@@ -47,6 +47,7 @@ type Config struct {
 	Introspection   bool
 	Concurrency     int
 	LogFormat       string
+	AllowedOrigins  []string
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -68,6 +69,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
+	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")
 	fs.StringVar(&cfg.LogFormat, "log-format", getenv("LOG_FORMAT"), "log format: text or json (env LOG_FORMAT; default json, text in demo mode)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -88,6 +90,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		}
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
+	}
+	if cfg.Demo {
+		cfg.AllowedOrigins = []string{"*"}
+	}
 	return cfg, nil
 }
 
@@ -115,6 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	opts := gateway.Options{
 		Logger: logger, DefaultToken: cfg.Token, PublicURL: cfg.PublicURL,
 		Introspection: cfg.Introspection, Concurrency: cfg.Concurrency,
+		AllowedOrigins: cfg.AllowedOrigins,
 	}
 	upstreamURL := cfg.UpstreamURL
 	if cfg.Demo {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -45,6 +46,9 @@ type Options struct {
 	Concurrency int
 	// PlaygroundHeaders prefill the playground's headers editor (demo mode).
 	PlaygroundHeaders map[string]string
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that may
+	// open websockets besides the gateway's own; "*" allows any (demo mode).
+	AllowedOrigins []string
 }
 
 // Gateway is the gateway's HTTP handler.
@@ -105,6 +109,15 @@ func (g *Gateway) withToken(next http.Handler) http.Handler {
 func (g *Gateway) graphQLServer() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL}})
 	srv := handler.New(es)
+	srv.AddTransport(transport.Websocket{
+		Implementation:        newGorillaWebsocket(checkOrigin(g.opts.AllowedOrigins), 10*time.Second),
+		InitFunc:              g.websocketInit,
+		InitTimeout:           10 * time.Second, // sockets that never send connection_init are closed
+		KeepAlivePingInterval: 10 * time.Second, // graphql-ws keep-alive messages
+		PingPongInterval:      15 * time.Second, // graphql-transport-ws: a peer that misses a pong for 30 s is gone
+		PayloadReadLimit:      ptr(int64(64 << 10)),
+	})
+	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -120,3 +133,5 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	srv.AroundFields(checkIDArguments)
 	return srv
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,199 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/upstream"
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+// wsEnv serves a gateway over a real listener, for websocket clients.
+func wsEnv(t *testing.T, origins ...string) (*upstreamtest.Server, *httptest.Server) {
+	t.Helper()
+	fake := upstreamtest.NewServer(t)
+	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gateway.New(gateway.Options{Client: client, AllowedOrigins: origins}))
+	t.Cleanup(srv.Close)
+	return fake, srv
+}
+
+// wsDial opens a websocket on /graphql speaking subprotocol ("" for none).
+func wsDial(t *testing.T, srv *httptest.Server, subprotocol string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	if subprotocol != "" {
+		d.Subprotocols = []string{subprotocol}
+	}
+	return d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql", header)
+}
+
+type wsMessage struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// read returns the next message that is not a keep-alive, or fails after 5 s.
+func read(t *testing.T, c *websocket.Conn) wsMessage {
+	t.Helper()
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var m wsMessage
+		if err := c.ReadJSON(&m); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if m.Type != "ka" && m.Type != "ping" && m.Type != "pong" {
+			return m
+		}
+	}
+}
+
+func send(t *testing.T, c *websocket.Conn, m any) {
+	t.Helper()
+	if err := c.WriteJSON(m); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+func TestWebsocketProtocols(t *testing.T) {
+	t.Parallel()
+	_, srv := wsEnv(t)
+	tests := []struct {
+		subprotocol, start, data string
+		init                     map[string]any
+	}{
+		{"graphql-transport-ws", "subscribe", "next", map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}},
+		{"graphql-transport-ws", "subscribe", "next", map[string]any{"authorization": upstreamtest.TokenAlice}},
+		{"graphql-ws", "start", "data", map[string]any{"headers": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}}},
+		{"", "start", "data", map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}}, // no subprotocol: legacy
+	}
+	for _, tt := range tests {
+		c, _, err := wsDial(t, srv, tt.subprotocol, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.subprotocol, err)
+		}
+		if c.Subprotocol() != tt.subprotocol {
+			t.Errorf("negotiated %q, want %q", c.Subprotocol(), tt.subprotocol)
+		}
+		send(t, c, map[string]any{"type": "connection_init", "payload": tt.init})
+		if m := read(t, c); m.Type != "connection_ack" {
+			t.Fatalf("%q: got %+v, want connection_ack", tt.subprotocol, m)
+		}
+		send(t, c, map[string]any{"id": "1", "type": tt.start, "payload": map[string]any{"query": "{ self { id } }"}})
+		m := read(t, c)
+		if m.Type != tt.data || m.ID != "1" || !strings.Contains(string(m.Payload), upstreamtest.UserAlice) {
+			t.Errorf("%q %v: got %s %s", tt.subprotocol, tt.init, m.Type, m.Payload)
+		}
+		if m := read(t, c); m.Type != "complete" {
+			t.Errorf("%q: got %+v, want complete", tt.subprotocol, m)
+		}
+		_ = c.Close()
+	}
+}
+
+func TestWebsocketBadTokenCloses4403(t *testing.T) {
+	t.Parallel()
+	_, srv := wsEnv(t)
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer x\r\nInjected: yes"}})
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err = c.ReadMessage()
+		if err != nil {
+			break
+		}
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4403 {
+		t.Fatalf("got %v, want close 4403", err)
+	}
+}
+
+func TestWebsocketAnonymousSubscriberGetsUnauthenticated(t *testing.T) {
+	t.Parallel()
+	fake, srv := wsEnv(t)
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, map[string]any{"type": "connection_init"})
+	if m := read(t, c); m.Type != "connection_ack" {
+		t.Fatalf("got %+v", m)
+	}
+	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ self { id } }"}})
+	if m := read(t, c); m.Type != "next" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
+		t.Errorf("got %s %s", m.Type, m.Payload)
+	}
+	if n := fake.Total(); n != 0 {
+		t.Errorf("%d upstream calls", n)
+	}
+}
+
+func TestWebsocketOriginPolicy(t *testing.T) {
+	t.Parallel()
+	_, srv := wsEnv(t, "https://console.example")
+	tests := map[string]bool{
+		"":                        true, // not a browser
+		srv.URL:                   true, // same origin
+		"https://console.example": true,
+		"https://evil.example":    false,
+		"null":                    false,
+	}
+	for origin, ok := range tests {
+		h := http.Header{}
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		c, resp, err := wsDial(t, srv, "graphql-transport-ws", h)
+		if ok != (err == nil) {
+			t.Errorf("origin %q: err %v, want allowed=%v", origin, err, ok)
+		}
+		if !ok && resp != nil && resp.StatusCode != http.StatusForbidden {
+			t.Errorf("origin %q: status %d, want 403", origin, resp.StatusCode)
+		}
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+}
+
+func TestWebsocketReadLimit(t *testing.T) {
+	t.Parallel()
+	_, srv := wsEnv(t)
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, map[string]any{"type": "connection_init"})
+	read(t, c)
+	huge := strings.Repeat("x", 100<<10)
+	_ = c.WriteJSON(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ zones { name } } #" + huge}})
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err = c.ReadMessage(); err != nil {
+			break
+		}
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
+		t.Fatalf("got %v, want close 1009 (message too big)", err)
+	}
+}
