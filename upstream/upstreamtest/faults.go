@@ -25,6 +25,10 @@ type Fault struct {
 	Latency time.Duration
 	// Header holds extra response headers, such as Retry-After.
 	Header http.Header
+	// CutAfter, for an event stream, ends the stream after this many data
+	// events, without END_OF_STREAM, as a dropped upstream connection would.
+	// (On a stream, Malformed cuts each data event's JSON in half.)
+	CutAfter int
 	// Times limits the fault to the next Times matching requests; 0 keeps it
 	// until ClearFaults or Reset.
 	Times int

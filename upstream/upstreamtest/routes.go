@@ -97,6 +97,10 @@ const (
 	// RouteOtoroshiConfig is the YAML configuration of an otoroshi operator.
 	RouteOtoroshiConfig = "GET /v4/addon-providers/addon-otoroshi/addons/{realId}/config.yaml"
 
+	// RouteApplicationLogs is an application's runtime logs as a text/event-stream
+	// (see [Server.SetLogInterval]).
+	RouteApplicationLogs = "GET /v4/logs/organisations/{ownerId}/applications/{applicationId}/logs"
+
 	// RoutePulsarStoragePolicies reads a Pulsar add-on's retention and offload policies.
 	RoutePulsarStoragePolicies = "GET /v4/addon-providers/addon-pulsar/addons/{addonId}/storage-policies"
 	// RoutePulsarUpdateStoragePolicies merges new policies into a Pulsar add-on's.
@@ -143,6 +147,7 @@ var routeTable = []*route{
 	newRoute(RouteInstances, (*dataset).getInstances),
 	newRoute(RouteInstance, (*dataset).getInstance),
 	newRoute(RouteLoadBalancers, (*dataset).getLoadBalancers),
+	newRoute(RouteApplicationLogs, nil), // streamed: see streamers
 
 	newRoute(RouteInvoices, (*dataset).getInvoices),
 	newRoute(RouteUnpaidInvoices, (*dataset).getUnpaidInvoices),

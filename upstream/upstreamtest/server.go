@@ -42,6 +42,11 @@ type Server struct {
 	closed   bool
 	inflight sync.WaitGroup // handlers running on srv; Add only under mu while !closed
 
+	logInterval       time.Duration // between live log lines; 0: defaultLogInterval
+	heartbeatInterval time.Duration // between heartbeats; 0: defaultHeartbeatInterval
+	streams           int           // event streams open
+	streamsChanged    chan struct{} // closed (and dropped) when streams changes
+
 	dataMu sync.RWMutex // GET handlers read under RLock, others write under Lock
 	data   *dataset
 }
@@ -141,6 +146,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 		rt      *route
 		params  map[string]string
 		allowed []string
+		stream  eventSource // set for a streaming route that answers 200
 	)
 	if mounted {
 		rt, params, allowed = findRoute(r.Method, escaped)
@@ -186,10 +192,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 		c.fail(http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, decoded), nil)
 	case rt == nil:
 		c.fail(http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, escaped), nil)
+	case streamers[rt.name] != nil:
+		stream = s.prepareStream(streamers[rt.name], c)
 	default:
 		s.handle(rt, c)
 	}
-	if fault.Malformed {
+	if fault.Malformed && stream == nil {
 		malform(c)
 	}
 
@@ -202,6 +210,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 	}
 	h.Set("Sozu-Id", sozuID)
 	w.WriteHeader(c.resp.status)
+	if stream != nil {
+		s.serveStream(w, r, stream, fault)
+		return
+	}
 	w.Write(c.resp.body.Bytes()) // an error means the client left: nothing to do
 }
 
