@@ -175,7 +175,7 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"syntax error", `{"query": "{ zones { name "}`, "Expected Name"},
 		{"unknown field", `{"query": "{ nope }"}`, `Cannot query field "nope"`},
 		{"unknown enum", `{"query": "{ operator(kind: POSTGRES, id: \"x\") { id } }"}`, "POSTGRES"},
-		{"negative limit", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(limit: -1) { number } } }"}`, "limit must be between 1"},
+		{"negative limit", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(limit: -1) { number } } }"}`, "must be between 1 and 10000"},
 		{"since after until", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(since: \"2026-02-01T00:00:00Z\", until: \"2026-01-01T00:00:00Z\") { number } } }"}`, "since"},
 		{"bad time", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(since: \"yesterday\") { number } } }"}`, "RFC 3339"},
 		{"wrong variable type", `{"query": "query($l: Int) { organisation(id: \"x\") { invoices(limit: $l) { number } } }", "variables": {"l": "ten"}}`, "cannot use string as Int"},
@@ -193,7 +193,7 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		if r.Errors[0].code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, tt.want) {
 			t.Errorf("%s: got %s, want BAD_USER_INPUT mentioning %q", tt.name, r.raw, tt.want)
 		}
-		if tt.name != "negative limit" && tt.name != "since after until" && tt.name != "bad time" && e.fake.Total() != 0 {
+		if e.fake.Total() != 0 { // not even the organisation around a bad argument
 			t.Errorf("%s: %d upstream calls", tt.name, e.fake.Total())
 		}
 		if strings.Contains(string(r.raw), "could not be decoded") {

@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/cleverql/gateway/graph"
 	"github.com/cleverql/gateway/graph/gqlerr"
 	"github.com/cleverql/gateway/graph/resolvers"
+	"github.com/cleverql/gateway/limits"
 	"github.com/cleverql/gateway/loaders"
 	"github.com/cleverql/gateway/upstream"
 )
@@ -46,6 +48,11 @@ type Options struct {
 	Concurrency int
 	// PlaygroundHeaders prefill the playground's headers editor (demo mode).
 	PlaygroundHeaders map[string]string
+	// Limits bound each operation's depth, complexity, aliases and root
+	// fields; zero fields take limits.Defaults.
+	Limits limits.Limits
+	// MaxBodyBytes bounds a request body (0: 1 MiB).
+	MaxBodyBytes int64
 	// AllowedOrigins are the browser origins (scheme://host[:port]) that may
 	// open websockets besides the gateway's own; "*" allows any (demo mode).
 	AllowedOrigins []string
@@ -68,7 +75,7 @@ func New(opts Options) *Gateway {
 	g.ready.Store(true)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.graphQLServer())
+	mux.Handle("/graphql", g.checkOrigin(g.limitBody(g.graphQLServer())))
 	mux.Handle("GET /{$}", playground.Handler("Clever Cloud GraphQL", "/graphql",
 		playground.WithGraphiqlUiHeaders(opts.PlaygroundHeaders)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -110,7 +117,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL}})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
-		Implementation:        newGorillaWebsocket(checkOrigin(g.opts.AllowedOrigins), 10*time.Second),
+		Implementation:        newGorillaWebsocket(10 * time.Second),
 		InitFunc:              g.websocketInit,
 		InitTimeout:           10 * time.Second, // sockets that never send connection_init are closed
 		KeepAlivePingInterval: 10 * time.Second, // graphql-ws keep-alive messages
@@ -120,18 +127,46 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupportedTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if g.opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(&limits.Extension{Limits: g.opts.Limits, Rules: argumentRules, IDCheck: upstream.CheckID})
 	srv.SetErrorPresenter(g.presenter.Present)
 	srv.SetRecoverFunc(g.presenter.Recover)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		l := loaders.New(g.opts.Client, auth.TokenFrom(ctx), loaders.Options{Concurrency: g.opts.Concurrency})
 		return next(loaders.With(ctx, l))
 	})
-	srv.AroundFields(checkIDArguments)
 	return srv
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// argumentRules are the argument checks beyond types (see limits.Extension).
+var argumentRules = map[string]limits.Rule{
+	"limit":                               limits.Range(1, 10_000),
+	"PulsarPolicyInput.sizeInBytes":       limits.NonNegativeWhole,
+	"PulsarPolicyInput.durationInMinutes": limits.NonNegativeWhole,
+}
+
+// limitBody refuses request bodies larger than MaxBodyBytes: at once when
+// Content-Length says so, else when reading passes the bound.
+func (g *Gateway) limitBody(next http.Handler) http.Handler {
+	n := g.opts.MaxBodyBytes
+	if n <= 0 {
+		n = 1 << 20
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			writeJSON(w, map[string]any{"errors": []any{badInput(fmt.Sprintf("the request body exceeds %d bytes", n))}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		next.ServeHTTP(w, r)
+	})
+}

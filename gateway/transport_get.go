@@ -72,3 +72,21 @@ func badInput(msg string) *gqlerror.Error {
 func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// unsupportedTransport answers, with a contract error, what no transport
+// takes (another content type, another method); gqlgen's own answer has no
+// code. It must be added last.
+type unsupportedTransport struct{}
+
+func (unsupportedTransport) Supports(*http.Request) bool { return true }
+
+func (unsupportedTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", "application/json")
+	status, msg := http.StatusUnsupportedMediaType, "send GraphQL requests as POST with Content-Type: application/json (or GET for queries)"
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		status = http.StatusMethodNotAllowed
+		w.Header().Set("Allow", "GET, POST")
+	}
+	w.WriteHeader(status)
+	writeJSON(w, exec.DispatchError(r.Context(), gqlerror.List{badInput(msg)}))
+}

@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/cleverql/gateway/auth"
+	"github.com/cleverql/gateway/graph/gqlerr"
 )
 
 // Websocket close codes of graphql-transport-ws that clients act on.
@@ -18,10 +20,28 @@ const (
 	closeForbidden = 4403 // a bad token: clients stop retrying instead of looping
 )
 
-// checkOrigin is the websocket origin policy: clients that send no Origin
+// checkOrigin refuses websocket upgrades from origins the policy does not
+// allow, with one 403 answer before gqlgen sees the request.
+func (g *Gateway) checkOrigin(next http.Handler) http.Handler {
+	allowed := originAllowed(g.opts.AllowedOrigins)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" && !allowed(r) {
+			g.writeError(w, r, errOriginNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var errOriginNotAllowed = &gqlerror.Error{
+	Message:    "this origin may not open websockets here: add it to the gateway's allowed origins",
+	Extensions: map[string]any{"code": gqlerr.Forbidden},
+}
+
+// originAllowed is the websocket origin policy: clients that send no Origin
 // (not browsers), same-origin pages, and the allow-list pass; "*" in the
 // list, or demo mode, allows every origin.
-func checkOrigin(allowed []string) func(*http.Request) bool {
+func originAllowed(allowed []string) func(*http.Request) bool {
 	return func(r *http.Request) bool {
 		origin := r.Header.Get("Origin")
 		if origin == "" || slices.Contains(allowed, "*") {

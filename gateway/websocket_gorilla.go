@@ -23,15 +23,16 @@ type gorillaWebsocket struct {
 
 var _ transport.WebsocketImplementation = gorillaWebsocket{}
 
-func newGorillaWebsocket(checkOrigin func(*http.Request) bool, writeTimeout time.Duration) gorillaWebsocket {
+// newGorillaWebsocket returns the adapter. The origin policy runs before
+// (see [Gateway.checkOrigin]), so the Upgrader accepts any origin; on a
+// failed handshake it writes nothing, leaving the one answer to gqlgen.
+func newGorillaWebsocket(writeTimeout time.Duration) gorillaWebsocket {
 	return gorillaWebsocket{
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout:  10 * time.Second,
-			CheckOrigin:       checkOrigin,
+			CheckOrigin:       func(*http.Request) bool { return true },
 			EnableCompression: false, // per-message deflate costs memory per connection
-			Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
-				http.Error(w, http.StatusText(status), status) // never echo the reason
-			},
+			Error:             func(http.ResponseWriter, *http.Request, int, error) {},
 		},
 		writeTimeout: writeTimeout,
 	}

@@ -181,7 +181,11 @@ func presentGraphQL(e *gqlerror.Error) *gqlerror.Error {
 		// gqlgen's transport echoes the body and the decoder's text.
 		e.Message = "the request body is not a valid GraphQL request: send JSON {\"query\": \"…\", \"variables\": {…}}"
 	case strings.HasPrefix(e.Message, "could not read request body"):
-		e.Message = "the request body could not be read"
+		if strings.Contains(e.Message, "too large") {
+			e.Message = "the request body is too large"
+		} else {
+			e.Message = "the request body could not be read"
+		}
 	}
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}

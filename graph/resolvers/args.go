@@ -6,63 +6,40 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cleverql/gateway/graph/gqlerr"
 	"github.com/cleverql/gateway/graph/model"
 	"github.com/cleverql/gateway/upstream"
 )
 
-// maxLimit bounds every limit argument; the upstream's own caps are lower.
-const maxLimit = 10000
+// Arguments arrive checked (limits.Extension runs before any resolver:
+// limits in range, since not after until, ids safe); these only convert.
 
-// checkLimit refuses limits below 1 or above maxLimit; nil means none.
-func checkLimit(limit *int) (int, error) {
+// limitOf is a limit argument; 0 means none.
+func limitOf(limit *int) int {
 	if limit == nil {
-		return 0, nil
+		return 0
 	}
-	if *limit < 1 || *limit > maxLimit {
-		return 0, gqlerr.BadInput("limit must be between 1 and %d, got %d", maxLimit, *limit)
-	}
-	return *limit, nil
+	return *limit
 }
 
-// checkWindow refuses a since after until and returns both as times (zero
-// when absent).
-func checkWindow(since, until *upstream.Time) (time.Time, time.Time, error) {
-	var s, u time.Time
-	if since != nil {
-		s = since.Time
+// timeOf is a Time argument; the zero time means none.
+func timeOf(t *upstream.Time) time.Time {
+	if t == nil {
+		return time.Time{}
 	}
-	if until != nil {
-		u = until.Time
-	}
-	if !s.IsZero() && !u.IsZero() && s.After(u) {
-		return s, u, gqlerr.BadInput("since (%s) must not be after until (%s)", s.Format(time.RFC3339), u.Format(time.RFC3339))
-	}
-	return s, u, nil
+	return t.Time
 }
 
 // instanceOptions converts the InstanceFilter argument.
-func instanceOptions(f *model.InstanceFilter) (*upstream.ListInstancesOptions, error) {
+func instanceOptions(f *model.InstanceFilter) *upstream.ListInstancesOptions {
 	if f == nil {
-		return nil, nil
-	}
-	limit, err := checkLimit(f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	since, until, err := checkWindow(f.Since, f.Until)
-	if err != nil {
-		return nil, err
+		return nil
 	}
 	opts := &upstream.ListInstancesOptions{
-		Limit: limit, Since: since, Until: until,
+		Limit: limitOf(f.Limit), Since: timeOf(f.Since), Until: timeOf(f.Until),
 		IncludeStates: slices.Clone(f.IncludeStates),
 		ExcludeStates: slices.Clone(f.ExcludeStates),
 	}
 	if f.DeploymentID != nil {
-		if err := upstream.CheckID(*f.DeploymentID); err != nil {
-			return nil, err
-		}
 		opts.DeploymentID = *f.DeploymentID
 	}
 	if f.ExcludeDeleted != nil {
@@ -74,23 +51,16 @@ func instanceOptions(f *model.InstanceFilter) (*upstream.ListInstancesOptions, e
 	// States are case sensitive upstream: sort them only to share a cache key.
 	slices.Sort(opts.IncludeStates)
 	slices.Sort(opts.ExcludeStates)
-	return opts, nil
+	return opts
 }
 
 // invoiceOptions converts Organisation.invoices arguments.
-func invoiceOptions(since, until *upstream.Time, limit *int) (*upstream.ListInvoicesOptions, error) {
-	n, err := checkLimit(limit)
-	if err != nil {
-		return nil, err
+func invoiceOptions(since, until *upstream.Time, limit *int) *upstream.ListInvoicesOptions {
+	opts := upstream.ListInvoicesOptions{Since: timeOf(since), Until: timeOf(until), Limit: limitOf(limit)}
+	if opts == (upstream.ListInvoicesOptions{}) {
+		return nil
 	}
-	s, u, err := checkWindow(since, until)
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 && s.IsZero() && u.IsZero() {
-		return nil, nil
-	}
-	return &upstream.ListInvoicesOptions{Since: s, Until: u, Limit: n}, nil
+	return &opts
 }
 
 // documentURL is the gateway URL that streams an invoice document.

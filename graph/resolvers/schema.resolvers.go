@@ -27,11 +27,7 @@ func (r *applicationResolver) Zone(ctx context.Context, obj *upstream.Applicatio
 }
 
 func (r *applicationResolver) Deployments(ctx context.Context, obj *upstream.Application, limit *int) ([]upstream.Deployment, error) {
-	n, err := checkLimit(limit)
-	if err != nil {
-		return nil, err
-	}
-	return loaders.Deployments(ctx, obj.OwnerID, obj.ID, n)
+	return loaders.Deployments(ctx, obj.OwnerID, obj.ID, limitOf(limit))
 }
 
 func (r *applicationResolver) Deployment(ctx context.Context, obj *upstream.Application, id string) (*upstream.Deployment, error) {
@@ -39,11 +35,7 @@ func (r *applicationResolver) Deployment(ctx context.Context, obj *upstream.Appl
 }
 
 func (r *applicationResolver) Instances(ctx context.Context, obj *upstream.Application, filter *model.InstanceFilter) ([]upstream.Instance, error) {
-	opts, err := instanceOptions(filter)
-	if err != nil {
-		return nil, err
-	}
-	return loaders.Instances(ctx, obj.OwnerID, obj.ID, opts)
+	return loaders.Instances(ctx, obj.OwnerID, obj.ID, instanceOptions(filter))
 }
 
 func (r *applicationResolver) LoadBalancer(ctx context.Context, obj *upstream.Application) (*upstream.LoadBalancer, error) {
@@ -115,11 +107,7 @@ func (r *organisationResolver) Application(ctx context.Context, obj *upstream.Or
 }
 
 func (r *organisationResolver) Invoices(ctx context.Context, obj *upstream.Organisation, since *upstream.Time, until *upstream.Time, limit *int) ([]upstream.Invoice, error) {
-	opts, err := invoiceOptions(since, until, limit)
-	if err != nil {
-		return nil, err
-	}
-	return loaders.Invoices(ctx, obj.ID, opts)
+	return loaders.Invoices(ctx, obj.ID, invoiceOptions(since, until, limit))
 }
 
 func (r *organisationResolver) Invoice(ctx context.Context, obj *upstream.Organisation, number string) (*upstream.Invoice, error) {
