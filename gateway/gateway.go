@@ -19,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/graph"
@@ -26,6 +27,7 @@ import (
 	"github.com/cleverql/gateway/graph/resolvers"
 	"github.com/cleverql/gateway/limits"
 	"github.com/cleverql/gateway/loaders"
+	"github.com/cleverql/gateway/logtail"
 	"github.com/cleverql/gateway/upstream"
 )
 
@@ -53,6 +55,9 @@ type Options struct {
 	Limits limits.Limits
 	// MaxBodyBytes bounds a request body (0: 1 MiB).
 	MaxBodyBytes int64
+	// Logs tunes log subscriptions (buffer, reconnects); zero fields take
+	// logtail.Defaults.
+	Logs logtail.Config
 	// AllowedOrigins are the browser origins (scheme://host[:port]) that may
 	// open websockets besides the gateway's own; "*" allows any (demo mode).
 	AllowedOrigins []string
@@ -114,7 +119,7 @@ func (g *Gateway) withToken(next http.Handler) http.Handler {
 // cache, introspection, error presenter, recovery, and one set of loaders
 // per response.
 func (g *Gateway) graphQLServer() *handler.Server {
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL}})
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL, Logs: g.opts.Logs}})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		Implementation:        newGorillaWebsocket(10 * time.Second),
@@ -136,14 +141,33 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	srv.Use(&limits.Extension{Limits: g.opts.Limits, Rules: argumentRules, IDCheck: upstream.CheckID})
 	srv.SetErrorPresenter(g.presenter.Present)
 	srv.SetRecoverFunc(g.presenter.Recover)
+	// Loaders live for one response (one query, one subscription event), so
+	// no event answers with data cached for an earlier one. A subscription's
+	// resolver runs once, before any response: it gets the operation's.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(g.withLoaders(ctx))
+	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		l := loaders.New(g.opts.Client, auth.TokenFrom(ctx), loaders.Options{Concurrency: g.opts.Concurrency})
-		return next(loaders.With(ctx, l))
+		resp := next(g.withLoaders(ctx))
+		if err := gqlerr.EventError(ctx); err != nil && resp != nil {
+			// A subscription's last event: its error replaces the null it carries.
+			resp.Data = []byte("null")
+			resp.Errors = gqlerror.List{g.presenter.Present(ctx, err)}
+		}
+		return resp
 	})
 	return srv
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// withLoaders attaches a fresh set of loaders for the caller, built on first use.
+func (g *Gateway) withLoaders(ctx context.Context) context.Context {
+	tok := auth.TokenFrom(ctx)
+	return loaders.WithLazy(ctx, func() *loaders.Loaders {
+		return loaders.New(g.opts.Client, tok, loaders.Options{Concurrency: g.opts.Concurrency})
+	})
+}
 
 // argumentRules are the argument checks beyond types (see limits.Extension).
 var argumentRules = map[string]limits.Rule{

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Operator() OperatorResolver
 	Organisation() OrganisationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -167,6 +168,19 @@ type ComplexityRoot struct {
 		CNAME func(childComplexity int) int
 	}
 
+	LogLine struct {
+		ApplicationID func(childComplexity int) int
+		CommitID      func(childComplexity int) int
+		Date          func(childComplexity int) int
+		DeploymentID  func(childComplexity int) int
+		ID            func(childComplexity int) int
+		InstanceID    func(childComplexity int) int
+		Message       func(childComplexity int) int
+		Service       func(childComplexity int) int
+		Severity      func(childComplexity int) int
+		Zone          func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount         func(childComplexity int) int
 		Currency       func(childComplexity int) int
@@ -234,6 +248,10 @@ type ComplexityRoot struct {
 		Self                  func(childComplexity int) int
 		Zone                  func(childComplexity int, name string) int
 		Zones                 func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ApplicationLogs func(childComplexity int, ownerID string, applicationID string, filter *model.LogFilter) int
 	}
 
 	User struct {
@@ -317,6 +335,9 @@ type QueryResolver interface {
 	Zone(ctx context.Context, name string) (*upstream.Zone, error)
 	Operator(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error)
 	PulsarStoragePolicies(ctx context.Context, addonID string) (*model.PulsarStoragePolicies, error)
+}
+type SubscriptionResolver interface {
+	ApplicationLogs(ctx context.Context, ownerID string, applicationID string, filter *model.LogFilter) (<-chan graphql.Event[*upstream.LogLine], error)
 }
 type UserResolver interface {
 	Organisations(ctx context.Context, obj *upstream.User) ([]upstream.Organisation, error)
@@ -901,6 +922,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LoadBalancerDNS.CNAME(childComplexity), true
 
+	case "LogLine.applicationId":
+		if e.ComplexityRoot.LogLine.ApplicationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.ApplicationID(childComplexity), true
+	case "LogLine.commitId":
+		if e.ComplexityRoot.LogLine.CommitID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.CommitID(childComplexity), true
+	case "LogLine.date":
+		if e.ComplexityRoot.LogLine.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.Date(childComplexity), true
+	case "LogLine.deploymentId":
+		if e.ComplexityRoot.LogLine.DeploymentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.DeploymentID(childComplexity), true
+	case "LogLine.id":
+		if e.ComplexityRoot.LogLine.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.ID(childComplexity), true
+	case "LogLine.instanceId":
+		if e.ComplexityRoot.LogLine.InstanceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.InstanceID(childComplexity), true
+	case "LogLine.message":
+		if e.ComplexityRoot.LogLine.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.Message(childComplexity), true
+	case "LogLine.service":
+		if e.ComplexityRoot.LogLine.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.Service(childComplexity), true
+	case "LogLine.severity":
+		if e.ComplexityRoot.LogLine.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.Severity(childComplexity), true
+	case "LogLine.zone":
+		if e.ComplexityRoot.LogLine.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogLine.Zone(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -1262,6 +1344,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Zones(childComplexity), true
 
+	case "Subscription.applicationLogs":
+		if e.ComplexityRoot.Subscription.ApplicationLogs == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_applicationLogs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ApplicationLogs(childComplexity, args["ownerId"].(string), args["applicationId"].(string), args["filter"].(*model.LogFilter)), true
+
 	case "User.applications":
 		if e.ComplexityRoot.User.Applications == nil {
 			break
@@ -1376,6 +1470,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("InstanceFilter", ec.unmarshalInputInstanceFilter),
+			graphql.NewInputUnmarshaler("LogFilter", ec.unmarshalInputLogFilter),
 			graphql.NewInputUnmarshaler("PulsarPolicyInput", ec.unmarshalInputPulsarPolicyInput),
 			graphql.NewInputUnmarshaler("PulsarStoragePoliciesInput", ec.unmarshalInputPulsarStoragePoliciesInput),
 		)
@@ -1428,9 +1523,34 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		// Exec discards the per-event context; the event-aware path is exposed
+		// via ExecWithEventContext and used by the executor when it detects
+		// ExecutableSchemaWithEventContext.
+		return graphql.SubscriptionResponseHandler(ec._Subscription(ctx, opCtx.Operation.SelectionSet))
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
+	}
+}
+
+// ExecWithEventContext is the per-event-context-aware response handler. The
+// graphql executor type-asserts the executable schema for this method when
+// at least one subscription field is annotated @subscriptionContext; absence
+// falls back to Exec.
+func (e *executableSchema) ExecWithEventContext(ctx context.Context) graphql.ResponseHandlerWithContext {
+	opCtx := graphql.GetOperationContext(ctx)
+	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
+
+	switch opCtx.Operation.Operation {
+	case ast.Subscription:
+		return graphql.SubscriptionEventResponseHandler(ec._Subscription(ctx, opCtx.Operation.SelectionSet))
+	default:
+		// Non-subscription operations fall through to Exec via the executor's
+		// default path; this method only handles ast.Subscription.
+		return func(ctx context.Context) (context.Context, *graphql.Response) {
+			return ctx, graphql.ErrorResponse(ctx, "ExecWithEventContext only handles subscriptions")
+		}
 	}
 }
 
@@ -1453,7 +1573,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "mutations.graphqls" "schema.graphqls"
+//go:embed "mutations.graphqls" "schema.graphqls" "subscriptions.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1467,6 +1587,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "mutations.graphqls", Input: sourceData("mutations.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "subscriptions.graphqls", Input: sourceData("subscriptions.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1716,6 +1837,32 @@ func (ec *executionContext) childFields_LoadBalancerDNS(ctx context.Context, fie
 		return ec.fieldContext_LoadBalancerDNS_a(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LoadBalancerDNS", field.Name)
+}
+
+func (ec *executionContext) childFields_LogLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LogLine_id(ctx, field)
+	case "date":
+		return ec.fieldContext_LogLine_date(ctx, field)
+	case "message":
+		return ec.fieldContext_LogLine_message(ctx, field)
+	case "severity":
+		return ec.fieldContext_LogLine_severity(ctx, field)
+	case "service":
+		return ec.fieldContext_LogLine_service(ctx, field)
+	case "instanceId":
+		return ec.fieldContext_LogLine_instanceId(ctx, field)
+	case "deploymentId":
+		return ec.fieldContext_LogLine_deploymentId(ctx, field)
+	case "applicationId":
+		return ec.fieldContext_LogLine_applicationId(ctx, field)
+	case "commitId":
+		return ec.fieldContext_LogLine_commitId(ctx, field)
+	case "zone":
+		return ec.fieldContext_LogLine_zone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogLine", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2287,6 +2434,36 @@ func (ec *executionContext) field_Query_zone_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_applicationLogs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ownerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ownerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "applicationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["applicationId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.LogFilter, error) {
+			return ec.unmarshalOLogFilter2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐLogFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -4600,6 +4777,236 @@ func (ec *executionContext) fieldContext_LoadBalancerDNS_a(_ context.Context, fi
 	return graphql.NewScalarFieldContext("LoadBalancerDNS", field, false, false, "String")
 }
 
+func (ec *executionContext) _LogLine_id(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LogLine_date(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v upstream.Time) graphql.Marshaler {
+			return ec.marshalNTime2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LogLine_message(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _LogLine_severity(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _LogLine_service(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _LogLine_instanceId(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_instanceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InstanceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_instanceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LogLine_deploymentId(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_deploymentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeploymentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_deploymentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LogLine_applicationId(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_applicationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_applicationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LogLine_commitId(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_commitId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommitID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_commitId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _LogLine_zone(ctx context.Context, field graphql.CollectedField, obj *upstream.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogLine_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LogLine_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogLine", field, false, false, "String")
+}
+
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *upstream.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6130,6 +6537,50 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_applicationLogs(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) (context.Context, graphql.Marshaler)) {
+	return graphql.ResolveFieldStreamWithEventContext(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_applicationLogs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ApplicationLogs(ctx, fc.Args["ownerId"].(string), fc.Args["applicationId"].(string), fc.Args["filter"].(*model.LogFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.LogLine) graphql.Marshaler {
+			return ec.marshalNLogLine2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐLogLine(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_applicationLogs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogLine(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_applicationLogs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7707,6 +8158,104 @@ func UnmarshalInstanceFilter(ctx context.Context, raw any) (model.InstanceFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLogFilter(ctx context.Context, obj any) (model.LogFilter, error) {
+	var it model.LogFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"deploymentId", "instanceId", "since", "until", "contains", "services", "limit", "throttleElements", "throttlePerInMilliseconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "deploymentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deploymentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeploymentID = data
+		case "instanceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("instanceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InstanceID = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalOTime2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = data
+		case "services":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("services"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Services = data
+		case "limit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Limit = data
+		case "throttleElements":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("throttleElements"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ThrottleElements = data
+		case "throttlePerInMilliseconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("throttlePerInMilliseconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ThrottlePerInMilliseconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLogFilter unmarshals raw into the LogFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLogFilter(ctx context.Context, raw any) (model.LogFilter, error) {
+	var out model.LogFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPulsarPolicyInput(ctx context.Context, obj any) (model.PulsarPolicyInput, error) {
 	var it model.PulsarPolicyInput
 	if obj == nil {
@@ -8579,6 +9128,84 @@ func (ec *executionContext) _LoadBalancerDNS(ctx context.Context, sel ast.Select
 	return out
 }
 
+var logLineImplementors = []string{"LogLine"}
+
+func (ec *executionContext) _LogLine(ctx context.Context, sel ast.SelectionSet, obj *upstream.LogLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, logLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogLine")
+		case "id":
+			out.Values[i] = ec._LogLine_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._LogLine_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._LogLine_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._LogLine_severity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._LogLine_service(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "instanceId":
+			out.Values[i] = ec._LogLine_instanceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deploymentId":
+			out.Values[i] = ec._LogLine_deploymentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applicationId":
+			out.Values[i] = ec._LogLine_applicationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "commitId":
+			out.Values[i] = ec._LogLine_commitId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "zone":
+			out.Values[i] = ec._LogLine_zone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *upstream.Money) graphql.Marshaler {
@@ -9068,6 +9695,26 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) (context.Context, graphql.Marshaler) {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "applicationLogs":
+		return ec._Subscription_applicationLogs(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}
@@ -9673,6 +10320,14 @@ func (ec *executionContext) marshalNInvoice2githubᚗcomᚋcleverqlᚋgatewayᚋ
 	return ec._Invoice(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNLogLine2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐLogLine(ctx context.Context, sel ast.SelectionSet, v *upstream.LogLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogLine!")
+		return graphql.Null
+	}
+	return ec._LogLine(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOperator2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐOperator(ctx context.Context, sel ast.SelectionSet, v upstream.Operator) graphql.Marshaler {
 	return ec._Operator(ctx, sel, &v)
 }
@@ -9765,6 +10420,38 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNString2ᚖstring(ctx context.Context, v any) (*string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "String!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalString(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTime2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐTime(ctx context.Context, v any) (upstream.Time, error) {
+	res, err := model.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐTime(ctx context.Context, sel ast.SelectionSet, v upstream.Time) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNZone2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐZone(ctx context.Context, sel ast.SelectionSet, v upstream.Zone) graphql.Marshaler {
@@ -10027,6 +10714,18 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -10132,6 +10831,14 @@ func (ec *executionContext) marshalOLoadBalancer2ᚖgithubᚗcomᚋcleverqlᚋga
 
 func (ec *executionContext) marshalOLoadBalancerDNS2githubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐLoadBalancerDNS(ctx context.Context, sel ast.SelectionSet, v upstream.LoadBalancerDNS) graphql.Marshaler {
 	return ec._LoadBalancerDNS(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalOLogFilter2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋgraphᚋmodelᚐLogFilter(ctx context.Context, v any) (*model.LogFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLogFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋcleverqlᚋgatewayᚋupstreamᚐMoney(ctx context.Context, sel ast.SelectionSet, v *upstream.Money) graphql.Marshaler {

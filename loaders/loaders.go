@@ -114,9 +114,23 @@ func New(client *upstream.Client, token string, opts Options) *Loaders {
 
 type ctxKey struct{}
 
+// holder builds a response's Loaders on first use: a subscription event or
+// a response that needs none costs nothing.
+type holder struct {
+	once  sync.Once
+	build func() *Loaders
+	l     *Loaders
+}
+
 // With returns a context carrying l.
 func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
+	return WithLazy(ctx, func() *Loaders { return l })
+}
+
+// WithLazy returns a context carrying the Loaders build returns, built
+// when a resolver first asks for them.
+func WithLazy(ctx context.Context, build func() *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &holder{build: build})
 }
 
 // ErrNoLoaders means a resolver ran without loaders in its context: a wiring
@@ -125,11 +139,22 @@ var ErrNoLoaders = errors.New("loaders: none in context")
 
 // from returns the context's loaders.
 func from(ctx context.Context) (*Loaders, error) {
-	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	h, ok := ctx.Value(ctxKey{}).(*holder)
 	if !ok {
 		return nil, ErrNoLoaders
 	}
-	return l, nil
+	h.once.Do(func() { h.l = h.build() })
+	return h.l, nil
+}
+
+// Client returns the upstream client of the response's caller, for what no
+// loader caches: streams.
+func Client(ctx context.Context) (*upstream.Client, error) {
+	l, err := from(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.as(l.token), nil
 }
 
 // as returns the client that calls upstream with token.

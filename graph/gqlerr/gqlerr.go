@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/cleverql/gateway/loaders"
+	"github.com/cleverql/gateway/logtail"
 	"github.com/cleverql/gateway/upstream"
 )
 
@@ -47,6 +48,8 @@ var codes = []struct {
 	code    string
 	message string
 }{
+	{logtail.ErrSlowClient, RateLimited, "the subscription ended: the client read its events too slowly (the gateway buffers a bounded number)"},
+	{logtail.ErrGaveUp, UpstreamUnavailable, "the logs stream broke and could not be resumed"},
 	{upstream.ErrNoToken, Unauthenticated, "authentication required: send your Clever Cloud token in the Authorization header"},
 	{upstream.ErrUnauthorized, Unauthenticated, "the Clever Cloud API refused the token"},
 	{upstream.ErrForbidden, Forbidden, "the token may not access this resource"},
@@ -204,4 +207,18 @@ func isContractCode(code string) bool {
 		return true
 	}
 	return false
+}
+
+type eventErrorKey struct{}
+
+// WithEventError marks a subscription event's context with the error that
+// ends the subscription; the response hook presents it in the event's place.
+func WithEventError(ctx context.Context, err error) context.Context {
+	return context.WithValue(ctx, eventErrorKey{}, err)
+}
+
+// EventError returns the error WithEventError put in ctx, or nil.
+func EventError(ctx context.Context) error {
+	err, _ := ctx.Value(eventErrorKey{}).(error)
+	return err
 }

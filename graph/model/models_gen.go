@@ -28,6 +28,23 @@ type InstanceFilter struct {
 	ExcludeStates  []string       `json:"excludeStates,omitempty"`
 }
 
+type LogFilter struct {
+	DeploymentID *string        `json:"deploymentId,omitempty"`
+	InstanceID   *string        `json:"instanceId,omitempty"`
+	Since        *upstream.Time `json:"since,omitempty"`
+	Until        *upstream.Time `json:"until,omitempty"`
+	// Case-insensitive search in the message.
+	Contains *string `json:"contains,omitempty"`
+	// systemd services, such as bas.service; the upstream default is bas and bas-deploy, "all" is every one.
+	Services []string `json:"services,omitempty"`
+	// Lines to deliver before the subscription completes.
+	Limit *int `json:"limit,omitempty"`
+	// added: at most this many lines per throttlePerInMilliseconds
+	ThrottleElements *int `json:"throttleElements,omitempty"`
+	// added
+	ThrottlePerInMilliseconds *int `json:"throttlePerInMilliseconds,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -55,6 +72,9 @@ type PulsarStoragePoliciesInput struct {
 }
 
 type Query struct {
+}
+
+type Subscription struct {
 }
 
 type SortOrder string

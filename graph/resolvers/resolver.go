@@ -3,10 +3,14 @@
 // They know nothing of URLs, JSON, retries or caching.
 package resolvers
 
+import "github.com/cleverql/gateway/logtail"
+
 // Resolver is the resolvers' only dependency holder.
 type Resolver struct {
 	// DocumentsURL prefixes the gateway URLs of invoice documents
 	// (Invoice.htmlUrl, Invoice.pdfUrl): "" for root-relative URLs, or the
 	// gateway's public URL without trailing slash.
 	DocumentsURL string
+	// Logs tunes log subscriptions.
+	Logs logtail.Config
 }

@@ -1,0 +1,326 @@
+package gateway_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gorilla/websocket"
+
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/logtail"
+	"github.com/cleverql/gateway/upstream"
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+// tWriter sends logs to the test's output.
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// subEnv serves a gateway whose log subscriptions reconnect at once.
+func subEnv(t *testing.T) (*upstreamtest.Server, *httptest.Server, *http.Transport) {
+	t.Helper()
+	fake := upstreamtest.NewServer(t)
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second), upstream.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gateway.New(gateway.Options{Client: client, Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil)), Logs: logtail.Config{Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 3}})
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	t.Cleanup(tr.CloseIdleConnections)
+	return fake, srv, tr
+}
+
+const logsSubscription = `subscription($o: ID!, $a: ID!, $f: LogFilter) { applicationLogs(ownerId: $o, applicationId: $a, filter: $f) { id date message } }`
+
+func logVars(filter map[string]any) map[string]any {
+	return map[string]any{"o": upstreamtest.OrgAcme, "a": upstreamtest.AcmeFirstAppID, "f": filter}
+}
+
+// subscribe opens a graphql-transport-ws connection as alice and starts one
+// subscription with id "1".
+func subscribe(t *testing.T, srv *httptest.Server, vars map[string]any) *websocket.Conn {
+	t.Helper()
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
+	if m := read(t, c); m.Type != "connection_ack" {
+		t.Fatalf("got %+v", m)
+	}
+	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": vars}})
+	return c
+}
+
+type logEvent struct {
+	Data struct {
+		ApplicationLogs *struct{ ID, Date, Message string }
+	}
+	Errors []gqlError
+}
+
+// readLogs reads events until complete, returning line ids and errors.
+func readLogs(t *testing.T, c *websocket.Conn) (ids []string, errs []gqlError) {
+	t.Helper()
+	for {
+		m := read(t, c)
+		switch m.Type {
+		case "complete":
+			return ids, errs
+		case "next":
+			var ev logEvent
+			if err := json.Unmarshal(m.Payload, &ev); err != nil {
+				t.Fatal(err)
+			}
+			errs = append(errs, ev.Errors...)
+			if l := ev.Data.ApplicationLogs; l != nil {
+				if l.Date == "" || l.Message == "" {
+					t.Errorf("incomplete line %+v", l)
+				}
+				ids = append(ids, l.ID)
+			}
+		case "error":
+			var list []gqlError
+			_ = json.Unmarshal(m.Payload, &list)
+			return ids, append(errs, list...)
+		default:
+			t.Fatalf("unexpected %s %s", m.Type, m.Payload)
+		}
+	}
+}
+
+func TestLogSubscription(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	c := subscribe(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339), "limit": 5}))
+	ids, errs := readLogs(t, c)
+	if len(errs) > 0 || len(ids) != 5 || !sort.StringsAreSorted(ids) {
+		t.Fatalf("ids %v errors %v", ids, errs)
+	}
+	q := fake.Requests()[0].Query
+	if diff := cmp.Diff([]string{"id", "date", "message"}, q["field"]); diff != "" {
+		t.Errorf("fields asked of the upstream (-want +got):\n%s", diff)
+	}
+}
+
+func TestLogFiltersReachTheUpstream(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	since := upstreamtest.LogsBase
+	c := subscribe(t, srv, logVars(map[string]any{
+		"since": since.Format(time.RFC3339), "until": since.Add(30 * time.Second).Format(time.RFC3339),
+		"deploymentId": upstreamtest.AcmeFirstAppDeploymentID, "instanceId": upstreamtest.AcmeFirstAppInstanceID,
+		"contains": "GET", "services": []string{"bas.service", "app.service"}, "limit": 7,
+		"throttleElements": 100, "throttlePerInMilliseconds": 300,
+	}))
+	if _, errs := readLogs(t, c); len(errs) > 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	q := fake.Requests()[0].Query
+	want := map[string][]string{
+		"since": {since.UTC().Format(time.RFC3339)}, "until": {since.Add(30 * time.Second).UTC().Format(time.RFC3339)},
+		"deploymentId": {upstreamtest.AcmeFirstAppDeploymentID}, "instanceId": {upstreamtest.AcmeFirstAppInstanceID},
+		"filter": {"GET"}, "service": {"bas.service", "app.service"}, "limit": {"7"},
+		"throttleElements": {"100"}, "throttlePerInMilliseconds": {"300"}, "field": {"id", "date", "message"},
+	}
+	if diff := cmp.Diff(want, map[string][]string(q)); diff != "" {
+		t.Errorf("upstream query (-want +got):\n%s", diff)
+	}
+}
+
+func TestLogSubscriptionSurvivesCuts(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	filter := map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339), "limit": 20, "services": []string{"all"}}
+	want, errs := readLogs(t, subscribe(t, srv, logVars(filter)))
+	if len(errs) > 0 || len(want) != 20 {
+		t.Fatalf("reference: %v %v", want, errs)
+	}
+	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{CutAfter: 4, Times: 4})
+	got, errs := readLogs(t, subscribe(t, srv, logVars(filter)))
+	if len(errs) > 0 {
+		t.Fatalf("errors %v", errs)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("every line once, in order (-want +got):\n%s", diff)
+	}
+}
+
+func TestLogSubscriptionErrors(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	// At subscribe time: the upstream's refusal is the subscription's error.
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenBob}})
+	read(t, c)
+	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})
+	if _, errs := readLogs(t, c); len(errs) != 1 || errs[0].code() != "FORBIDDEN" || errs[0].Extensions["upstream"] == nil {
+		t.Errorf("bob on acme: %+v", errs)
+	}
+	// Mid-stream: reconnects exhausted end the subscription with an error.
+	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{CutAfter: 2, Times: 1})
+	c2 := subscribe(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}))
+	if m := read(t, c2); m.Type != "next" { // the first stream is open: its fault is spent
+		t.Fatalf("got %+v", m)
+	}
+	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{Status: 503})
+	ids, errs := readLogs(t, c2)
+	if len(ids) != 1 || len(errs) != 1 || errs[0].code() != "UPSTREAM_UNAVAILABLE" || !strings.Contains(errs[0].Message, "could not be resumed") {
+		t.Errorf("ids %v errors %+v", ids, errs)
+	}
+	// Bad arguments: refused before any upstream call.
+	fake.ResetCounts()
+	c3 := subscribe(t, srv, logVars(map[string]any{"limit": -3}))
+	if _, errs := readLogs(t, c3); len(errs) != 1 || errs[0].code() != "BAD_USER_INPUT" {
+		t.Errorf("negative limit: %+v", errs)
+	}
+	if n := fake.Total(); n != 0 {
+		t.Errorf("%d upstream calls for a bad argument", n)
+	}
+}
+
+// Unsubscribing, or going away, closes the upstream stream within a second.
+func TestLeavingClosesTheUpstream(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	for _, leave := range []string{"complete", "disconnect"} {
+		c := subscribe(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}))
+		if m := read(t, c); m.Type != "next" {
+			t.Fatalf("got %+v", m)
+		}
+		if n := fake.OpenStreams(); n != 1 {
+			t.Fatalf("%d open streams", n)
+		}
+		if leave == "complete" {
+			send(t, c, map[string]any{"id": "1", "type": "complete"})
+		} else {
+			_ = c.Close()
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		if err := fake.WaitOpenStreams(ctx, 0); err != nil {
+			t.Errorf("%s: the upstream stream was still open a second later", leave)
+		}
+		cancel()
+		_ = c.Close()
+	}
+}
+
+// No goroutine outlives its subscription.
+func TestGoroutinesReturnToBaseline(t *testing.T) {
+	fake, srv, tr := subEnv(t)
+	// goroutines closes idle connections, then counts, until done says
+	// the count is right or 10 s pass.
+	goroutines := func(done func(n, last int) bool) int {
+		deadline := time.Now().Add(10 * time.Second)
+		last := -1
+		for {
+			tr.CloseIdleConnections()
+			srv.CloseClientConnections()
+			n := runtime.NumGoroutine()
+			if done(n, last) || time.Now().After(deadline) {
+				return n
+			}
+			last = n
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// Warm up once, so that lazily started goroutines count in the baseline.
+	c := subscribe(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339), "limit": 1}))
+	readLogs(t, c)
+	_ = c.Close()
+	base := goroutines(func(n, last int) bool { return n == last }) // stable
+
+	var conns []*websocket.Conn
+	for i := 0; i < 100; i++ {
+		c := subscribe(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}))
+		if m := read(t, c); m.Type != "next" {
+			t.Fatalf("subscription %d: %+v", i, m)
+		}
+		conns = append(conns, c)
+	}
+	if n := fake.OpenStreams(); n != 100 {
+		t.Fatalf("%d open streams, want 100", n)
+	}
+	for i, c := range conns {
+		if i%2 == 0 {
+			send(t, c, map[string]any{"id": "1", "type": "complete"})
+		}
+		_ = c.Close()
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := fake.WaitOpenStreams(ctx, 0); err != nil {
+		t.Fatalf("%d upstream streams still open", fake.OpenStreams())
+	}
+	if n := goroutines(func(n, _ int) bool { return n <= base }); n > base {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after 100 subscriptions closed, baseline %d\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestLegacyProtocolAndSSE(t *testing.T) {
+	t.Parallel()
+	_, srv, _ := subEnv(t)
+	vars := logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339), "limit": 3})
+
+	c, _, err := wsDial(t, srv, "graphql-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
+	read(t, c)
+	send(t, c, map[string]any{"id": "7", "type": "start", "payload": map[string]any{"query": logsSubscription, "variables": vars}})
+	var n int
+	for m := read(t, c); m.Type != "complete"; m = read(t, c) {
+		if m.Type != "data" || m.ID != "7" || !strings.Contains(string(m.Payload), `"message"`) {
+			t.Fatalf("graphql-ws: %s %s", m.Type, m.Payload)
+		}
+		n++
+	}
+	if n != 3 {
+		t.Errorf("graphql-ws delivered %d lines, want 3", n)
+	}
+
+	body, _ := json.Marshal(map[string]any{"query": logsSubscription, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var events []string
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if line := sc.Text(); strings.HasPrefix(line, "event:") {
+			events = append(events, strings.TrimSpace(strings.TrimPrefix(line, "event:")))
+		}
+	}
+	if diff := cmp.Diff([]string{"next", "next", "next", "complete"}, events); diff != "" {
+		t.Errorf("SSE events (-want +got):\n%s", diff)
+	}
+}
