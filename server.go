@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -48,6 +49,7 @@ type Config struct {
 	Concurrency     int
 	LogFormat       string
 	AllowedOrigins  []string
+	PprofAddr       string
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -69,6 +71,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
+	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
 	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")
 	fs.StringVar(&cfg.LogFormat, "log-format", getenv("LOG_FORMAT"), "log format: text or json (env LOG_FORMAT; default json, text in demo mode)")
 	if err := fs.Parse(args); err != nil {
@@ -149,6 +152,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	announce(stdout, cfg, ln.Addr())
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	srv := &http.Server{
 		Handler:           gw,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -200,4 +210,21 @@ func displayAddr(addr net.Addr) string {
 		return fmt.Sprintf("localhost:%d", port)
 	}
 	return tcp.String()
+}
+
+// servePprof serves the Go profiler on its own listener, apart from the
+// gateway's routes, for load tools and profiling.
+func servePprof(addr string, stdout io.Writer) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "pprof on http://%s/debug/pprof/\n", ln.Addr())
+	return func() { _ = srv.Close() }, nil
 }

@@ -119,7 +119,8 @@ func (g *Gateway) withToken(next http.Handler) http.Handler {
 // cache, introspection, error presenter, recovery, and one set of loaders
 // per response.
 func (g *Gateway) graphQLServer() *handler.Server {
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{DocumentsURL: g.opts.PublicURL, Logs: g.opts.Logs}})
+	res := &resolvers.Resolver{DocumentsURL: g.opts.PublicURL, Logs: g.opts.Logs, LogHub: resolvers.NewLogHub(g.opts.Logs)}
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: res})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		Implementation:        newGorillaWebsocket(10 * time.Second),

@@ -101,23 +101,71 @@ func Follow[T any](ctx context.Context, open Opener, limit int, cfg Config, conv
 	if err != nil {
 		return nil, err
 	}
-	f := &follower[T]{open: open, limit: limit, cfg: cfg, convert: convert, out: make(chan T, cfg.Buffer)}
+	out := &channelSink[T]{out: make(chan T, cfg.Buffer), convert: convert, slow: cfg.SlowClient}
+	f := &follower{open: open, limit: limit, cfg: cfg, sink: out}
 	go f.run(ctx, s)
-	return f.out, nil
+	return out.out, nil
 }
 
-type follower[T any] struct {
+// A sink receives a follow's lines, then its final error if any, then end.
+type sink interface {
+	// deliver hands one line on; an error ends the follow (ErrSlowClient,
+	// or the context's).
+	deliver(ctx context.Context, line *upstream.LogLine) error
+	// fail hands the final error on.
+	fail(ctx context.Context, err error)
+	// end is called once, last.
+	end()
+}
+
+// channelSink is one client's bounded channel.
+type channelSink[T any] struct {
+	out     chan T
+	convert func(Item) T
+	slow    time.Duration
+}
+
+// deliver waits at most slow for room in the buffer.
+func (c *channelSink[T]) deliver(ctx context.Context, line *upstream.LogLine) error {
+	v := c.convert(Item{Line: line})
+	select {
+	case c.out <- v:
+		return nil
+	default:
+	}
+	t := time.NewTimer(c.slow)
+	defer t.Stop()
+	select {
+	case c.out <- v:
+		return nil
+	case <-t.C:
+		return ErrSlowClient
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fail sends the final error, waiting for room as long as the client is there.
+func (c *channelSink[T]) fail(ctx context.Context, err error) {
+	select {
+	case c.out <- c.convert(Item{Err: err}):
+	case <-ctx.Done():
+	}
+}
+
+func (c *channelSink[T]) end() { close(c.out) }
+
+type follower struct {
 	open      Opener
 	limit     int
 	cfg       Config
-	convert   func(Item) T
-	out       chan T
+	sink      sink
 	delivered int
 	lastID    string // id of the last line delivered
 }
 
-func (f *follower[T]) run(ctx context.Context, s Stream) {
-	defer close(f.out)
+func (f *follower) run(ctx context.Context, s Stream) {
+	defer f.sink.end()
 	attempts := 0
 	for {
 		done, progressed, err := f.pump(ctx, s)
@@ -126,7 +174,7 @@ func (f *follower[T]) run(ctx context.Context, s Stream) {
 			return
 		}
 		if errors.Is(err, ErrSlowClient) {
-			f.fail(ctx, err)
+			f.sink.fail(ctx, err)
 			return
 		}
 		if progressed {
@@ -134,7 +182,7 @@ func (f *follower[T]) run(ctx context.Context, s Stream) {
 		}
 		for {
 			if attempts >= f.cfg.MaxAttempts || !retryable(err) {
-				f.fail(ctx, fmt.Errorf("%w: %w", ErrGaveUp, err))
+				f.sink.fail(ctx, fmt.Errorf("%w: %w", ErrGaveUp, err))
 				return
 			}
 			if !sleep(ctx, f.backoff(attempts)) {
@@ -160,7 +208,7 @@ func (f *follower[T]) run(ctx context.Context, s Stream) {
 // stream broke, and progressed whether it delivered anything. Silence and
 // the end of ctx close the stream, which unblocks Next: one goroutine per
 // follow.
-func (f *follower[T]) pump(ctx context.Context, s Stream) (done, progressed bool, err error) {
+func (f *follower) pump(ctx context.Context, s Stream) (done, progressed bool, err error) {
 	var silent atomic.Bool
 	silence := time.AfterFunc(f.cfg.Heartbeat, func() {
 		silent.Store(true)
@@ -188,8 +236,12 @@ func (f *follower[T]) pump(ctx context.Context, s Stream) (done, progressed bool
 			if ev.ID != "" && ev.ID == f.lastID {
 				continue // a server that resends the line we resumed after
 			}
-			if err := f.deliver(ctx, ev.Line, ev.ID); err != nil {
+			if err := f.sink.deliver(ctx, ev.Line); err != nil {
 				return !errors.Is(err, ErrSlowClient), progressed, err
+			}
+			f.delivered++
+			if ev.ID != "" {
+				f.lastID = ev.ID
 			}
 			progressed = true
 			if f.limit > 0 && f.delivered >= f.limit {
@@ -199,38 +251,7 @@ func (f *follower[T]) pump(ctx context.Context, s Stream) (done, progressed bool
 	}
 }
 
-// deliver hands a line to the client, waiting at most SlowClient for room.
-func (f *follower[T]) deliver(ctx context.Context, line *upstream.LogLine, id string) error {
-	v := f.convert(Item{Line: line})
-	select {
-	case f.out <- v:
-	default:
-		t := time.NewTimer(f.cfg.SlowClient)
-		defer t.Stop()
-		select {
-		case f.out <- v:
-		case <-t.C:
-			return ErrSlowClient
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	f.delivered++
-	if id != "" {
-		f.lastID = id
-	}
-	return nil
-}
-
-// fail sends the final error, waiting for room as long as the client is there.
-func (f *follower[T]) fail(ctx context.Context, err error) {
-	select {
-	case f.out <- f.convert(Item{Err: err}):
-	case <-ctx.Done():
-	}
-}
-
-func (f *follower[T]) backoff(attempt int) time.Duration {
+func (f *follower) backoff(attempt int) time.Duration {
 	d := float64(f.cfg.Backoff)
 	for range attempt {
 		d *= 1.25

@@ -34,13 +34,26 @@ func (r *Resolver) followLogs(ctx context.Context, ownerID, appID string, filter
 		return client.StreamApplicationLogs(ctx, ownerID, appID, &o, lastEventID)
 	}
 	path := graphql.GetPath(ctx)
-	return logtail.Follow(ctx, open, opts.Limit, r.Logs, func(it logtail.Item) graphql.Event[*upstream.LogLine] {
+	convert := func(it logtail.Item) LogEvent {
 		if it.Err != nil {
-			return graphql.Event[*upstream.LogLine]{Context: gqlerr.WithEventError(ctx, gqlerror.WrapPath(path, it.Err))}
+			return LogEvent{Context: gqlerr.WithEventError(ctx, gqlerror.WrapPath(path, it.Err))}
 		}
-		return graphql.Event[*upstream.LogLine]{Context: ctx, Value: it.Line}
-	})
+		return LogEvent{Context: ctx, Value: it.Line}
+	}
+	if r.LogHub != nil && opts.Since.IsZero() && opts.Until.IsZero() && opts.Limit == 0 {
+		// Live tail: whoever follows the same thing with the same token
+		// shares one upstream stream.
+		key := client.Identity() + "|" + ownerID + "|" + appID + "|" + opts.Values().Encode()
+		return r.LogHub.Join(ctx, key, open, convert)
+	}
+	return logtail.Follow(ctx, open, opts.Limit, r.Logs, convert)
 }
+
+// LogEvent is one event of an applicationLogs subscription.
+type LogEvent = graphql.Event[*upstream.LogLine]
+
+// NewLogHub returns the hub that shares live-tail log streams.
+func NewLogHub(cfg logtail.Config) *logtail.Hub[LogEvent] { return logtail.NewHub[LogEvent](cfg) }
 
 // logOptions converts the LogFilter argument (checked already).
 func logOptions(f *model.LogFilter) upstream.ApplicationLogsOptions {

@@ -13,4 +13,7 @@ type Resolver struct {
 	DocumentsURL string
 	// Logs tunes log subscriptions.
 	Logs logtail.Config
+	// LogHub shares live-tail log streams among subscribers; nil gives
+	// each subscription its own upstream stream.
+	LogHub *logtail.Hub[LogEvent]
 }

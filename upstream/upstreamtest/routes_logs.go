@@ -114,7 +114,7 @@ func (p *logsPlan) keeps(l *logLine) bool {
 func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 	sent := 0
 	// emit handles line n and reports whether the stream goes on.
-	emit := func(n int) bool {
+	emit := func(n int, live bool) bool {
 		if !p.until.IsZero() && !logDate(n).Before(p.until) {
 			w.control(eventEndOfStream, []byte(`{"endedBy":"UNTIL_REACHED"}`))
 			return false
@@ -122,6 +122,9 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 		l := p.src.line(n)
 		if !p.keeps(l) {
 			return true
+		}
+		if live && w.liveDates {
+			l.Date = time.Now().UTC().Format(time.RFC3339Nano)
 		}
 		if !w.data(l.ID, eventApplicationLog, logPayload(l, p.fields)) {
 			return false
@@ -136,7 +139,7 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 
 	n := p.start
 	for ; n < LogsPast; n++ {
-		if ctx.Err() != nil || !emit(n) {
+		if ctx.Err() != nil || !emit(n, false) {
 			return
 		}
 	}
@@ -153,7 +156,7 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 				return
 			}
 		case <-lines.C:
-			if !emit(n) {
+			if !emit(n, true) {
 				return
 			}
 			n++

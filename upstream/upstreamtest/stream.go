@@ -51,6 +51,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, src eventSo
 		malformed: f.Malformed,
 		interval:  cmpOr(s.logInterval, defaultLogInterval),
 		heartbeat: cmpOr(s.heartbeatInterval, defaultHeartbeatInterval),
+		liveDates: s.liveDates,
 	}
 	s.mu.Unlock()
 	s.addStreams(1)
@@ -78,6 +79,7 @@ type eventWriter struct {
 
 	interval  time.Duration // between live data events
 	heartbeat time.Duration // between heartbeats
+	liveDates bool          // date live lines when they are sent
 }
 
 // data writes an event that carries data (a log line), the kind CutAfter
@@ -135,6 +137,17 @@ func (s *Server) SetHeartbeatInterval(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.heartbeatInterval = d
+}
+
+// SetLiveDates makes live log lines carry the moment they are sent as their
+// date, as real live logs do, instead of the deterministic one (line n is
+// LogsBase + n seconds); load tools measure delivery delay from it. Lines
+// dated before the present keep their dates. Streams opened afterwards use
+// it; [Server.Reset] leaves it as it is.
+func (s *Server) SetLiveDates(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.liveDates = on
 }
 
 // OpenStreams returns how many event streams are open: a stream opens before

@@ -1,0 +1,37 @@
+// Command fakeapi serves the fake Clever Cloud API (upstream/upstreamtest)
+// on a loopback port, in its own process, for load tools and manual tries:
+// what it costs is then not counted as the gateway's.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+func main() {
+	latency := flag.Duration("latency", 0, "added to every answer")
+	logInterval := flag.Duration("log-interval", 100*time.Millisecond, "between live log lines of a stream")
+	liveDates := flag.Bool("live-dates", false, "date live log lines when they are sent (to measure delivery delay)")
+	flag.Parse()
+
+	fake := upstreamtest.New()
+	fake.SetLatency(*latency)
+	fake.SetLogInterval(*logInterval)
+	fake.SetLiveDates(*liveDates)
+	if err := fake.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "fakeapi:", err)
+		os.Exit(1)
+	}
+	defer fake.Close()
+	fmt.Printf("fakeapi listening on %s\n", fake.URL)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+}

@@ -1,0 +1,186 @@
+package logtail_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cleverql/gateway/logtail"
+	"github.com/cleverql/gateway/upstream"
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+// liveOpener follows an application from now on, as a live tail does.
+func liveOpener(t *testing.T, fake *upstreamtest.Server, app string) logtail.Opener {
+	t.Helper()
+	c, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = c.WithToken("Bearer " + upstreamtest.TokenAlice)
+	return func(ctx context.Context, last string, limit int) (logtail.Stream, error) {
+		opts := upstream.ApplicationLogsOptions{Services: []string{"all"}, Limit: limit}
+		return c.StreamApplicationLogs(ctx, upstreamtest.OrgAcme, app, &opts, last)
+	}
+}
+
+// next reads n lines, failing on an error item or after 10 s.
+func next(t *testing.T, ch <-chan logtail.Item, n int) []string {
+	t.Helper()
+	var ids []string
+	guard := time.After(10 * time.Second)
+	for len(ids) < n {
+		select {
+		case it, ok := <-ch:
+			if !ok || it.Err != nil {
+				t.Fatalf("after %d lines: closed=%v err=%v", len(ids), !ok, it.Err)
+			}
+			ids = append(ids, it.Line.ID)
+		case <-guard:
+			t.Fatalf("only %d lines in 10 s", len(ids))
+		}
+	}
+	return ids
+}
+
+func TestHubSharesOneStream(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	fake.SetLogInterval(5 * time.Millisecond)
+	hub := logtail.NewHub[logtail.Item](fast)
+	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	ctxA, leaveA := context.WithCancel(t.Context())
+	a, err := hub.Join(ctxA, "alice|app", open, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := next(t, a, 1)
+	ctxB, leaveB := context.WithCancel(t.Context())
+	b, err := hub.Join(ctxB, "alice|app", open, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From B's first line on, A and B read the same lines in the same order.
+	fromB := next(t, b, 5)
+	fromA := next(t, a, 10)
+	i := 0
+	for i < len(fromA) && fromA[i] != fromB[0] {
+		i++
+	}
+	if i+5 > len(fromA) || first[0] == fromB[0] {
+		t.Fatalf("A %v, B %v", fromA, fromB)
+	}
+	if diff := cmp.Diff(fromA[i:i+5], fromB); diff != "" {
+		t.Errorf("shared order (-A +B):\n%s", diff)
+	}
+	if n, opened := fake.OpenStreams(), fake.Count(upstreamtest.RouteApplicationLogs); n != 1 || opened != 1 || hub.Topics() != 1 {
+		t.Errorf("%d open upstream streams, %d opened, %d topics; want 1, 1, 1", n, opened, hub.Topics())
+	}
+	// The last one out closes the upstream stream at once.
+	leaveA()
+	leaveB()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if err := fake.WaitOpenStreams(ctx, 0); err != nil || hub.Topics() != 0 {
+		t.Fatalf("after the last subscriber left: %d open streams, %d topics", fake.OpenStreams(), hub.Topics())
+	}
+	for range a { // both channels are closed
+	}
+	for range b {
+	}
+}
+
+func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	fake.SetLogInterval(2 * time.Millisecond)
+	cfg := fast
+	cfg.Buffer = 4
+	hub := logtail.NewHub[logtail.Item](cfg)
+	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	slow, err := hub.Join(t.Context(), "k", open, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fastSub, err := hub.Join(t.Context(), "k", open, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, fastSub, 30) // meanwhile the slow one reads nothing
+	var lines int
+	var final error
+	for it := range slow {
+		if it.Err != nil {
+			final = it.Err
+		} else {
+			lines++
+		}
+	}
+	if lines != cfg.Buffer || !errors.Is(final, logtail.ErrSlowClient) {
+		t.Fatalf("slow subscriber: %d lines then %v", lines, final)
+	}
+	next(t, fastSub, 10) // the other goes on
+}
+
+func TestHubFirstOpenErrorAndSeparateKeys(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	hub := logtail.NewHub[logtail.Item](fast)
+	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{Status: 404, Times: 1})
+	if _, err := hub.Join(t.Context(), "k", liveOpener(t, fake, upstreamtest.AcmeFirstAppID), identity); !errors.Is(err, upstream.ErrNotFound) {
+		t.Fatalf("first open: %v", err)
+	}
+	if hub.Topics() != 0 {
+		t.Fatal("a failed topic was kept")
+	}
+	a, err := hub.Join(t.Context(), "k1", liveOpener(t, fake, upstreamtest.AcmeFirstAppID), identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hub.Join(t.Context(), "k2", liveOpener(t, fake, upstreamtest.AcmeKeycloakAppID), identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, a, 1)
+	next(t, b, 1)
+	if n := fake.OpenStreams(); n != 2 || hub.Topics() != 2 {
+		t.Errorf("%d streams, %d topics; want 2 and 2", n, hub.Topics())
+	}
+}
+
+func TestHubReconnectsOnceForAll(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	fake.SetLogInterval(2 * time.Millisecond)
+	hub := logtail.NewHub[logtail.Item](fast)
+	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{CutAfter: 5, Times: 1})
+	a, err := hub.Join(t.Context(), "k", open, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hub.Join(t.Context(), "k", open, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := next(t, a, 14)
+	fromB := next(t, b, 10)
+	i := 0 // B may have joined a line or two after A
+	for i < 4 && ids[i] != fromB[0] {
+		i++
+	}
+	if diff := cmp.Diff(ids[i:i+10], fromB); diff != "" {
+		t.Errorf("(-a +b):\n%s", diff)
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			t.Fatalf("not once in order across the cut: %v", ids)
+		}
+	}
+	if n := fake.Count(upstreamtest.RouteApplicationLogs); n != 2 {
+		t.Errorf("%d upstream requests, want 2 (one reconnect for both)", n)
+	}
+}
