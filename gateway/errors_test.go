@@ -89,7 +89,8 @@ func assertNothingInternal(t *testing.T, r response) {
 func TestOneFailureDoesNotBlankTheParent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.fake.Inject(upstreamtest.RouteDeployments, upstreamtest.Fault{Status: 503, Times: 1})
+	// A 500, which is not retried (a 503 would be, and heal).
+	e.fake.Inject(upstreamtest.RouteDeployments, upstreamtest.Fault{Status: 500, Times: 1})
 	r := e.query(t, upstreamtest.TokenAlice, nestedQuery, map[string]any{"id": upstreamtest.OrgAcme})
 	apps := pick(t, r.Data, "organisation", "applications").([]any)
 	failed := -1

@@ -100,7 +100,7 @@ func TestByIDMissingKeyIsNotFound(t *testing.T) {
 func TestByIDFailureIsCopiedToEveryKey(t *testing.T) {
 	t.Parallel()
 	fake, ctx := setupWith(t, upstreamtest.TokenAlice, batchOf(3))
-	fake.Inject(upstreamtest.RouteOrganisationApplications, upstreamtest.Fault{Status: 503})
+	fake.Inject(upstreamtest.RouteOrganisationApplications, upstreamtest.Fault{Status: 500}) // not retried
 	_, errs := loadApps(ctx, []string{upstreamtest.AcmeFirstAppID, "app_b", "app_c"})
 	for i, err := range errs {
 		if !errors.Is(err, upstream.ErrUnavailable) {

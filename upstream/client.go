@@ -36,6 +36,11 @@ type Client struct {
 	token     string   // the caller's Authorization header value, forwarded unchanged
 	timeout   time.Duration
 	userAgent string
+
+	retries int                                              // retries of an idempotent request; see retry.go
+	sleep   func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
+	jitter  func(d time.Duration) time.Duration              // picks a back-off in [0, d]; tests replace it
+	limit   *limiter                                         // shared by every copy; nil: unbounded
 }
 
 // Option configures a [Client] built by [New].
@@ -94,7 +99,13 @@ func WithUserAgent(ua string) Option {
 
 // New returns a Client. [WithTimeout] is required.
 func New(opts ...Option) (*Client, error) {
-	c := &Client{userAgent: defaultUserAgent}
+	c := &Client{
+		userAgent: defaultUserAgent,
+		retries:   defaultRetries,
+		sleep:     sleepContext,
+		jitter:    fullJitter,
+		limit:     newLimiter(defaultMaxConcurrentPerToken),
+	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, err
@@ -220,18 +231,34 @@ func (c *Client) do(req *http.Request, v any) error {
 }
 
 // send performs req and returns a 2xx response whose body the caller must
-// close, or a classified error. The per-call timeout covers reading the body
-// too: it ends when the body is closed.
+// close, or a classified error. A GET is retried on the failures listed in
+// retry.go; each attempt waits for a slot of its token (limit.go) and has
+// the whole per-call timeout.
 func (c *Client) send(req *http.Request) (*http.Response, error) {
+	return c.retry(req, c.attempt)
+}
+
+// attempt performs req once. The per-call timeout covers reading the body
+// too, and the token's slot is held as long: both end when the body is
+// closed.
+func (c *Client) attempt(req *http.Request) (*http.Response, error) {
 	parent := req.Context()
+	release, err := c.limit.acquire(parent, req.Header.Get("Authorization"))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.EscapedPath(), err)
+	}
 	ctx, cancel := context.WithTimeout(parent, c.timeout)
-	resp, err := c.hc.Do(req.WithContext(ctx))
+	// A body the caller never closes still gives its slot back when the
+	// per-call timeout ends; release is idempotent.
+	stop := context.AfterFunc(ctx, release)
+	done := func() { stop(); release(); cancel() }
+	resp, err := c.hc.Do(req.Clone(ctx)) // a fresh request per attempt: nothing of a previous one is reused
 	if err != nil {
 		err = transportError(parent, ctx, req, err) // before cancel: ctx.Err() tells a timeout
-		cancel()
+		done()
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: done}
 	if err := checkResponse(req, resp); err != nil {
 		closeBody(resp.Body)
 		return nil, err
