@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/observe"
 	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
@@ -140,7 +141,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		upstreamURL = fake.URL
 		opts.PlaygroundHeaders = map[string]string{"Authorization": "Bearer " + upstreamtest.TokenAlice}
 	}
-	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout))
+	opts.Metrics = observe.NewMetrics()
+	hc := &http.Client{Transport: opts.Metrics.Transport(upstream.NewTransport(), upstream.Route)}
+	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout), upstream.WithHTTPClient(hc))
 	if err != nil {
 		return err
 	}

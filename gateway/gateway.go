@@ -28,6 +28,7 @@ import (
 	"github.com/cleverql/gateway/limits"
 	"github.com/cleverql/gateway/loaders"
 	"github.com/cleverql/gateway/logtail"
+	"github.com/cleverql/gateway/observe"
 	"github.com/cleverql/gateway/upstream"
 )
 
@@ -58,6 +59,8 @@ type Options struct {
 	// Logs tunes log subscriptions (buffer, reconnects); zero fields take
 	// logtail.Defaults.
 	Logs logtail.Config
+	// Metrics, when set, are recorded and served at /metrics.
+	Metrics *observe.Metrics
 	// AllowedOrigins are the browser origins (scheme://host[:port]) that may
 	// open websockets besides the gateway's own; "*" allows any (demo mode).
 	AllowedOrigins []string
@@ -80,7 +83,10 @@ func New(opts Options) *Gateway {
 	g.ready.Store(true)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.checkOrigin(g.limitBody(g.graphQLServer())))
+	mux.Handle("/graphql", g.logRequests(g.checkOrigin(g.limitBody(g.graphQLServer()))))
+	if opts.Metrics != nil {
+		mux.Handle("GET /metrics", opts.Metrics.Handler())
+	}
 	mux.Handle("GET /{$}", playground.Handler("Clever Cloud GraphQL", "/graphql",
 		playground.WithGraphiqlUiHeaders(opts.PlaygroundHeaders)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -146,6 +152,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// no event answers with data cached for an earlier one. A subscription's
 	// resolver runs once, before any response: it gets the operation's.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		g.observeOperation(ctx)
 		return next(g.withLoaders(ctx))
 	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -155,6 +162,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 			resp.Data = []byte("null")
 			resp.Errors = gqlerror.List{g.presenter.Present(ctx, err)}
 		}
+		g.observeResponse(ctx, resp)
 		return resp
 	})
 	return srv

@@ -82,5 +82,8 @@ func (g *Gateway) websocketInit(ctx context.Context, payload transport.InitPaylo
 	if tok == "" {
 		tok = g.opts.DefaultToken
 	}
+	if g.opts.Metrics != nil {
+		g.opts.Metrics.Connected(ctx)
+	}
 	return auth.WithToken(ctx, tok), nil, nil
 }

@@ -115,15 +115,17 @@ func New(opts ...Option) (*Client, error) {
 		return nil, errors.New("upstream: a timeout is required (WithTimeout)")
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{Transport: newTransport()}
+		c.hc = &http.Client{Transport: NewTransport()}
 	}
 	return c, nil
 }
 
-// newTransport is sized for fan-out: one GraphQL response may call the same
-// host dozens of times at once, and every idle connection kept saves a TLS
-// handshake on the next response.
-func newTransport() *http.Transport {
+// NewTransport returns the transport a Client uses by default, for callers
+// that wrap it (metrics) in their own [http.Client]. It is sized for
+// fan-out: one GraphQL response may call the same host dozens of times at
+// once, and every idle connection kept saves a TLS handshake on the next
+// response.
+func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 64
@@ -176,6 +178,7 @@ func (c *Client) newRequest(ctx context.Context, method string, path endpoint, q
 	if !path.public && c.token == "" {
 		return nil, ErrNoToken
 	}
+	ctx = context.WithValue(ctx, routeKey{}, path.route)
 	u := *c.base()
 	u.RawPath = u.EscapedPath() + path.escaped
 	u.Path, _ = url.PathUnescape(u.RawPath)

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -10,7 +11,8 @@ import (
 // be built. Building it never fails loudly: [Client.newRequest] reports err.
 type endpoint struct {
 	escaped string
-	public  bool // answers without a token
+	route   string // the path template: ids replaced by {}, for metrics
+	public  bool   // answers without a token
 	err     error
 }
 
@@ -25,7 +27,17 @@ func buildPath(format string, ids ...string) endpoint {
 		}
 		args[i] = url.PathEscape(id)
 	}
-	return endpoint{escaped: fmt.Sprintf(format, args...)}
+	return endpoint{escaped: fmt.Sprintf(format, args...), route: strings.ReplaceAll(format, "%s", "{}")}
+}
+
+type routeKey struct{}
+
+// Route returns the path template of a request this package built (e.g.
+// "v4/orchestration/organisations/{}/applications/{}/deployments"), a
+// bounded name for metrics and traces; "" for another request.
+func Route(r *http.Request) string {
+	route, _ := r.Context().Value(routeKey{}).(string)
+	return route
 }
 
 // CheckID reports whether id may be used as one upstream path segment. It

@@ -75,6 +75,17 @@ type Presenter struct {
 
 // Present is gqlgen's error presenter.
 func (p Presenter) Present(ctx context.Context, err error) *gqlerror.Error {
+	if ev := EventError(ctx); ev != nil {
+		// A subscription's final event carries no value, only this error:
+		// gqlgen's complaint about the missing value is not the news.
+		err = ev
+	}
+	if isFinalEventNull(ctx, err) {
+		// The same complaint, raised where the event's context is not at
+		// hand (gqlgen marshals events before AroundResponses runs): the
+		// response hook replaces it with the event's error. Not a bug.
+		return gqlerror.Errorf("the subscription ended")
+	}
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Unwrap() == nil {
 		if code, _ := gqlErr.Extensions["code"].(string); code != "" || len(gqlErr.Path) == 0 {
@@ -221,4 +232,19 @@ func WithEventError(ctx context.Context, err error) context.Context {
 func EventError(ctx context.Context) error {
 	err, _ := ctx.Value(eventErrorKey{}).(error)
 	return err
+}
+
+// isFinalEventNull reports whether err is gqlgen's complaint about a null
+// at the root of a subscription: what our final error events carry, since
+// every other event has a value.
+func isFinalEventNull(ctx context.Context, err error) bool {
+	var e *gqlerror.Error
+	if !errors.As(err, &e) || len(e.Path) > 0 || !strings.HasPrefix(e.Message, "cannot return null for non-null position") {
+		return false
+	}
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	return oc.Operation != nil && oc.Operation.Operation == "subscription"
 }

@@ -1,0 +1,110 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/cleverql/gateway/observe"
+)
+
+// logRequests writes one log line per request: what was asked (operation
+// name and type, never variables), how it went (status, error codes), what
+// it cost (duration, upstream calls), and the request id. Never the token.
+func (g *Gateway) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, stats := observe.WithStats(r.Context())
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		op, typ, calls, codes := stats.Snapshot()
+		attrs := []any{
+			"requestId", RequestID(ctx), "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"durationMs", float64(time.Since(start).Microseconds()) / 1000, "upstreamCalls", calls,
+		}
+		if typ != "" {
+			attrs = append(attrs, "operationType", typ, "operation", op)
+		}
+		if len(codes) > 0 {
+			attrs = append(attrs, "errors", codes)
+		}
+		g.opts.Logger.InfoContext(ctx, "request", attrs...)
+	})
+}
+
+// observeOperation records an operation's name and type for the log line,
+// and counts subscriptions while they last.
+func (g *Gateway) observeOperation(ctx context.Context) {
+	if !graphql.HasOperationContext(ctx) { // GetOperationContext panics without one
+		return
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil {
+		return
+	}
+	typ := string(oc.Operation.Operation)
+	if s := observe.StatsFrom(ctx); s != nil {
+		s.SetOperation(oc.Operation.Name, typ)
+	}
+	if g.opts.Metrics != nil && typ == "subscription" {
+		g.opts.Metrics.Subscribed(ctx)
+	}
+}
+
+// observeResponse records a response's error codes, and the operation's
+// outcome and duration for queries and mutations.
+func (g *Gateway) observeResponse(ctx context.Context, resp *graphql.Response) {
+	if resp == nil {
+		return
+	}
+	if s := observe.StatsFrom(ctx); s != nil {
+		for _, e := range resp.Errors {
+			code, _ := e.Extensions["code"].(string)
+			s.AddCode(code)
+		}
+	}
+	// A request refused before parsing has no operation context, and
+	// GetOperationContext panics without one.
+	if g.opts.Metrics == nil || !graphql.HasOperationContext(ctx) {
+		return
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation == "subscription" {
+		return
+	}
+	g.opts.Metrics.Operation(string(oc.Operation.Operation), len(resp.Errors) > 0, time.Since(oc.Stats.OperationStart))
+}
+
+// statusWriter remembers the status code, and keeps what websockets
+// (Hijack) and streams (Flush) need of the writer it wraps.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("hijacking is not supported")
+	}
+	w.status = http.StatusSwitchingProtocols
+	return h.Hijack()
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
