@@ -45,6 +45,7 @@ type Config struct {
 	Token           string
 	UpstreamTimeout time.Duration
 	DrainTimeout    time.Duration
+	ShutdownDelay   time.Duration
 	PublicURL       string
 	Introspection   bool
 	Concurrency     int
@@ -69,6 +70,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.Token, "token", getenv("CLEVER_API_TOKEN"), "server-side token for requests that bring none (env CLEVER_API_TOKEN); single-user deployments only")
 	fs.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 15*time.Second, "timeout of one upstream call")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 20*time.Second, "how long in-flight requests may finish on shutdown")
+	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 2*time.Second, "on SIGTERM, how long /readyz answers 503 before websockets are closed and the listener stops, so that load balancers move traffic away")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
@@ -176,16 +178,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout)
-	gw.SetReady(false)
+	return drain(ctx, cfg, logger, gw, srv, served)
+}
+
+// drain stops serving without dropping anyone: /readyz turns 503 and new
+// websockets are refused while everything else is still served; after
+// ShutdownDelay (load balancers move away meanwhile), websockets get a 1001
+// close and subscriptions end; then Shutdown stops the listener, closes
+// idle connections and lets in-flight requests finish, within DrainTimeout.
+// Keep-alives stay on until then: turning them off at once would close idle
+// connections under clients that are still allowed to use them.
+func drain(ctx context.Context, cfg Config, logger *slog.Logger, gw *gateway.Gateway, srv *http.Server, served <-chan error) error {
+	logger.Info("shutting down: draining", "delay", cfg.ShutdownDelay, "timeout", cfg.DrainTimeout)
+	gw.BeginDrain()
+	time.Sleep(cfg.ShutdownDelay)
+	ws, subs := gw.CloseLongLived()
+	logger.Info("closed long-lived connections", "websockets", ws, "subscriptions", subs)
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DrainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(drainCtx); err != nil {
+		_ = srv.Close()
 		return fmt.Errorf("drain: %w", err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	logger.Info("drained")
 	return nil
 }
 

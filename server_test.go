@@ -53,7 +53,7 @@ func TestDemoMode(t *testing.T) {
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, env(nil), w)
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-shutdown-delay", "0"}, env(nil), w)
 		_ = w.Close()
 	}()
 	// One reader owns the output; the test takes lines from it.

@@ -45,10 +45,18 @@ func (g *Gateway) invoiceDocument(w http.ResponseWriter, r *http.Request) {
 // writeError answers a non-GraphQL route with the same error shape and
 // codes as GraphQL, and the HTTP status that goes with the code.
 func (g *Gateway) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	g.writeErrorStatus(w, r, err, 0)
+}
+
+// writeErrorStatus is writeError with the given status (0: the code's).
+func (g *Gateway) writeErrorStatus(w http.ResponseWriter, r *http.Request, err error, status int) {
 	e := g.presenter.Present(r.Context(), err)
-	code, _ := e.Extensions["code"].(string)
+	if status == 0 {
+		code, _ := e.Extensions["code"].(string)
+		status = gqlerr.HTTPStatus(code)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(gqlerr.HTTPStatus(code))
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{e}})
 }

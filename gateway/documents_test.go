@@ -90,7 +90,7 @@ func TestProbes(t *testing.T) {
 			t.Errorf("GET %s: no X-Request-Id", path)
 		}
 	}
-	e.gw.SetReady(false)
+	e.gw.BeginDrain()
 	rec := httptest.NewRecorder()
 	e.gw.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != 503 {

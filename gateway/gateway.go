@@ -72,6 +72,7 @@ type Gateway struct {
 	presenter gqlerr.Presenter
 	handler   http.Handler
 	ready     atomic.Bool
+	long      longLived
 }
 
 // New returns a Gateway, ready to serve.
@@ -83,7 +84,7 @@ func New(opts Options) *Gateway {
 	g.ready.Store(true)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.logRequests(g.checkOrigin(g.limitBody(g.graphQLServer()))))
+	mux.Handle("/graphql", g.logRequests(g.refuseWhileDraining(g.checkOrigin(g.limitBody(g.graphQLServer())))))
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())
 	}
@@ -98,9 +99,6 @@ func New(opts Options) *Gateway {
 
 // ServeHTTP implements [http.Handler].
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
-
-// SetReady sets what /readyz answers: false while draining on shutdown.
-func (g *Gateway) SetReady(ready bool) { g.ready.Store(ready) }
 
 func (g *Gateway) readyz(w http.ResponseWriter, _ *http.Request) {
 	if !g.ready.Load() {
@@ -129,7 +127,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: res})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
-		Implementation:        newGorillaWebsocket(10 * time.Second),
+		Implementation:        newGorillaWebsocket(10*time.Second, &g.long),
 		InitFunc:              g.websocketInit,
 		InitTimeout:           10 * time.Second, // sockets that never send connection_init are closed
 		KeepAlivePingInterval: 10 * time.Second, // graphql-ws keep-alive messages
@@ -152,6 +150,9 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// no event answers with data cached for an earlier one. A subscription's
 	// resolver runs once, before any response: it gets the operation's.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == "subscription" {
+			ctx = g.long.subscription(ctx) // ends on drain
+		}
 		g.observeOperation(ctx)
 		return next(g.withLoaders(ctx))
 	})

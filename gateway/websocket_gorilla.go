@@ -19,6 +19,7 @@ import (
 type gorillaWebsocket struct {
 	upgrader     websocket.Upgrader
 	writeTimeout time.Duration // a client that does not read for this long is dropped
+	open         *longLived    // open connections, closed with 1001 on drain
 }
 
 var _ transport.WebsocketImplementation = gorillaWebsocket{}
@@ -26,7 +27,7 @@ var _ transport.WebsocketImplementation = gorillaWebsocket{}
 // newGorillaWebsocket returns the adapter. The origin policy runs before
 // (see [Gateway.checkOrigin]), so the Upgrader accepts any origin; on a
 // failed handshake it writes nothing, leaving the one answer to gqlgen.
-func newGorillaWebsocket(writeTimeout time.Duration) gorillaWebsocket {
+func newGorillaWebsocket(writeTimeout time.Duration, open *longLived) gorillaWebsocket {
 	return gorillaWebsocket{
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout:  10 * time.Second,
@@ -35,6 +36,7 @@ func newGorillaWebsocket(writeTimeout time.Duration) gorillaWebsocket {
 			Error:             func(http.ResponseWriter, *http.Request, int, error) {},
 		},
 		writeTimeout: writeTimeout,
+		open:         open,
 	}
 }
 
@@ -51,7 +53,11 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	if err != nil {
 		return nil, err
 	}
-	return &gorillaConn{conn: conn, writeTimeout: g.writeTimeout}, nil
+	c := &gorillaConn{conn: conn, writeTimeout: g.writeTimeout, open: g.open}
+	if c.open != nil {
+		c.open.addConn(c)
+	}
+	return c, nil
 }
 
 // gorillaConn is one websocket. gqlgen serialises its writes already; the
@@ -59,6 +65,7 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 type gorillaConn struct {
 	conn         *websocket.Conn
 	writeTimeout time.Duration
+	open         *longLived
 	mu           sync.Mutex
 }
 
@@ -68,7 +75,12 @@ var (
 	_ transport.WebsocketReadDeadliner = (*gorillaConn)(nil)
 )
 
-func (c *gorillaConn) Close() error { return c.conn.Close() }
+func (c *gorillaConn) Close() error {
+	if c.open != nil {
+		c.open.removeConn(c)
+	}
+	return c.conn.Close()
+}
 
 // NextReader returns the next message; a normal close by the peer is
 // transport.ErrWebsocketClosed, as gqlgen expects.

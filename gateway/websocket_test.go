@@ -24,9 +24,15 @@ func wsEnv(t *testing.T, origins ...string) (*upstreamtest.Server, *httptest.Ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gateway.New(gateway.Options{Client: client, AllowedOrigins: origins}))
+	return fake, newServer(t, gateway.New(gateway.Options{Client: client, AllowedOrigins: origins}))
+}
+
+// newServer serves h on a loopback listener until the test ends.
+func newServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return fake, srv
+	return srv
 }
 
 // wsDial opens a websocket on /graphql speaking subprotocol ("" for none).

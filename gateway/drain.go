@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/cleverql/gateway/graph/gqlerr"
+)
+
+// Draining on shutdown, so that a deploy drops nobody (LESSONS: clients all
+// cut at once with no close code retry in a storm):
+//
+//  1. [Gateway.BeginDrain]: /readyz answers 503 and new websocket upgrades
+//     are refused, while everything else is still served, so that load
+//     balancers move traffic away;
+//  2. [Gateway.CloseLongLived]: every websocket gets a 1001 "going away"
+//     close and every subscription (SSE ones too) ends, which closes its
+//     upstream stream; clients reconnect to another replica;
+//  3. the caller's http.Server.Shutdown lets in-flight requests finish.
+
+// longLived tracks what outlives a request: websockets (hijacked, so
+// http.Server.Shutdown knows nothing of them) and subscriptions.
+type longLived struct {
+	mu            sync.Mutex
+	conns         map[*gorillaConn]struct{}
+	subscriptions map[*context.CancelFunc]struct{}
+}
+
+func (l *longLived) addConn(c *gorillaConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conns == nil {
+		l.conns = map[*gorillaConn]struct{}{}
+	}
+	l.conns[c] = struct{}{}
+}
+
+func (l *longLived) removeConn(c *gorillaConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.conns, c)
+}
+
+// subscription returns ctx cancelled when the subscription ends or the
+// gateway drains.
+func (l *longLived) subscription(ctx context.Context) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	key := &cancel
+	l.mu.Lock()
+	if l.subscriptions == nil {
+		l.subscriptions = map[*context.CancelFunc]struct{}{}
+	}
+	l.subscriptions[key] = struct{}{}
+	l.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		delete(l.subscriptions, key)
+		l.mu.Unlock()
+	})
+	return ctx
+}
+
+// BeginDrain turns /readyz to 503 and refuses new websockets.
+func (g *Gateway) BeginDrain() { g.ready.Store(false) }
+
+// CloseLongLived sends every websocket a 1001 close and ends every
+// subscription. It returns how many websockets and subscriptions it ended.
+func (g *Gateway) CloseLongLived() (websockets, subscriptions int) {
+	g.long.mu.Lock()
+	conns := make([]*gorillaConn, 0, len(g.long.conns))
+	for c := range g.long.conns {
+		conns = append(conns, c)
+	}
+	cancels := make([]context.CancelFunc, 0, len(g.long.subscriptions))
+	for c := range g.long.subscriptions {
+		cancels = append(cancels, *c)
+	}
+	g.long.mu.Unlock()
+	for _, c := range conns {
+		_ = c.WriteClose(closeGoingAway, "the gateway is shutting down: reconnect")
+		_ = c.Close()
+	}
+	for _, cancel := range cancels {
+		cancel()
+	}
+	return len(conns), len(cancels)
+}
+
+const closeGoingAway = 1001
+
+var errDraining = &gqlerror.Error{
+	Message:    "the gateway is shutting down: reconnect to another instance",
+	Extensions: map[string]any{"code": gqlerr.UpstreamUnavailable},
+}
+
+// refuseWhileDraining answers new websocket upgrades with 503 once draining.
+func (g *Gateway) refuseWhileDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" && !g.ready.Load() {
+			w.Header().Set("Retry-After", "1")
+			g.writeErrorStatus(w, r, errDraining, http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

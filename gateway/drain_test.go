@@ -1,0 +1,88 @@
+package gateway_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/upstream"
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gateway.New(gateway.Options{Client: client})
+	srv := newServer(t, gw)
+
+	ws := subscribe(t, srv, logVars(nil))
+	if m := read(t, ws); m.Type != "next" {
+		t.Fatalf("got %+v", m)
+	}
+	body, _ := json.Marshal(map[string]any{"query": logsSubscription, "variables": logVars(nil)})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+	sse, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sse.Body.Close()
+	events := make(chan string, 100)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(sse.Body)
+		for sc.Scan() {
+			if e, ok := strings.CutPrefix(sc.Text(), "event:"); ok {
+				events <- strings.TrimSpace(e)
+			}
+		}
+	}()
+	if e := <-events; e != "next" {
+		t.Fatalf("SSE: %q", e)
+	}
+
+	gw.BeginDrain()
+	if resp, err := http.Get(srv.URL + "/readyz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while draining: %v %v", resp, err)
+	}
+	if _, resp, err := wsDial(t, srv, "graphql-transport-ws", nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a new websocket while draining: %v %v", resp, err)
+	}
+	if nws, nsubs := gw.CloseLongLived(); nws != 1 || nsubs != 2 {
+		t.Errorf("closed %d websockets and %d subscriptions, want 1 and 2", nws, nsubs)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for err == nil {
+		_, _, err = ws.ReadMessage()
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Errorf("websocket ended with %v, want close 1001", err)
+	}
+	last := ""
+	for e := range events { // the SSE stream completes and ends
+		last = e
+	}
+	if last != "complete" {
+		t.Errorf("SSE ended after %q, want complete", last)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := fake.WaitOpenStreams(ctx, 0); err != nil {
+		t.Errorf("%d upstream streams still open", fake.OpenStreams())
+	}
+}
