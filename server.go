@@ -52,6 +52,7 @@ type Config struct {
 	LogFormat       string
 	AllowedOrigins  []string
 	PprofAddr       string
+	OTLPEndpoint    string
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -74,6 +75,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
+	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "send OpenTelemetry traces over OTLP/HTTP to this URL (env OTEL_EXPORTER_OTLP_ENDPOINT); off when empty")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
 	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")
 	fs.StringVar(&cfg.LogFormat, "log-format", getenv("LOG_FORMAT"), "log format: text or json (env LOG_FORMAT; default json, text in demo mode)")
@@ -144,7 +146,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		opts.PlaygroundHeaders = map[string]string{"Authorization": "Bearer " + upstreamtest.TokenAlice}
 	}
 	opts.Metrics = observe.NewMetrics()
-	hc := &http.Client{Transport: opts.Metrics.Transport(upstream.NewTransport(), upstream.Route)}
+	var transport http.RoundTripper = upstream.NewTransport()
+	if cfg.OTLPEndpoint != "" {
+		tp, shutdown, err := observe.NewOTLPTracerProvider(ctx, cfg.OTLPEndpoint)
+		if err != nil {
+			return fmt.Errorf("tracing: %w", err)
+		}
+		defer func() { _ = shutdown(context.WithoutCancel(ctx)) }()
+		opts.Tracing = tp
+		transport = observe.TracingTransport(transport, tp, upstream.Route)
+	}
+	hc := &http.Client{Transport: opts.Metrics.Transport(transport, upstream.Route)}
 	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout), upstream.WithHTTPClient(hc))
 	if err != nil {
 		return err

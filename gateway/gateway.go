@@ -20,6 +20,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/graph"
@@ -61,6 +62,9 @@ type Options struct {
 	Logs logtail.Config
 	// Metrics, when set, are recorded and served at /metrics.
 	Metrics *observe.Metrics
+	// Tracing, when set, makes a span of every GraphQL operation; the
+	// upstream client's transport adds the child spans (observe.TracingTransport).
+	Tracing trace.TracerProvider
 	// AllowedOrigins are the browser origins (scheme://host[:port]) that may
 	// open websockets besides the gateway's own; "*" allows any (demo mode).
 	AllowedOrigins []string
@@ -154,7 +158,13 @@ func (g *Gateway) graphQLServer() *handler.Server {
 			ctx = g.long.subscription(ctx) // ends on drain
 		}
 		g.observeOperation(ctx)
-		return next(g.withLoaders(ctx))
+		ctx, end := g.traceOperation(ctx)
+		h := next(g.withLoaders(ctx))
+		return func(ctx context.Context) *graphql.Response {
+			resp := h(ctx)
+			end(resp)
+			return resp
+		}
 	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(g.withLoaders(ctx))

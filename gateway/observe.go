@@ -6,9 +6,13 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cleverql/gateway/observe"
 )
@@ -108,3 +112,35 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// traceOperation starts the operation's span; end ends it with the first
+// response of a query or mutation, and when a subscription ends.
+func (g *Gateway) traceOperation(ctx context.Context) (context.Context, func(*graphql.Response)) {
+	if g.opts.Tracing == nil {
+		return ctx, func(*graphql.Response) {}
+	}
+	oc := graphql.GetOperationContext(ctx)
+	typ := "query"
+	if oc.Operation != nil {
+		typ = string(oc.Operation.Operation)
+	}
+	name := "graphql " + typ
+	if oc.Operation != nil && oc.Operation.Name != "" {
+		name += " " + oc.Operation.Name
+	}
+	ctx, span := observe.Tracer(g.opts.Tracing).Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("graphql.operation.type", typ), attribute.String("graphql.operation.name", oc.OperationName)))
+	if typ == "subscription" {
+		context.AfterFunc(ctx, func() { span.End() })
+		return ctx, func(*graphql.Response) {}
+	}
+	var once sync.Once
+	return ctx, func(resp *graphql.Response) {
+		once.Do(func() {
+			if resp != nil && len(resp.Errors) > 0 {
+				span.SetStatus(codes.Error, resp.Errors[0].Message)
+			}
+			span.End()
+		})
+	}
+}
