@@ -46,6 +46,7 @@ type Config struct {
 	UpstreamTimeout time.Duration
 	DrainTimeout    time.Duration
 	ShutdownDelay   time.Duration
+	RequestTimeout  time.Duration
 	PublicURL       string
 	Introspection   bool
 	Concurrency     int
@@ -71,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&cfg.Token, "token", getenv("CLEVER_API_TOKEN"), "server-side token for requests that bring none (env CLEVER_API_TOKEN); single-user deployments only")
 	fs.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 15*time.Second, "timeout of one upstream call")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", 20*time.Second, "how long in-flight requests may finish on shutdown")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Second, "bound on a whole query or mutation, upstream calls included")
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 2*time.Second, "on SIGTERM, how long /readyz answers 503 before websockets are closed and the listener stops, so that load balancers move traffic away")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
@@ -133,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	opts := gateway.Options{
 		Logger: logger, DefaultToken: cfg.Token, PublicURL: cfg.PublicURL,
 		Introspection: cfg.Introspection, Concurrency: cfg.Concurrency,
-		AllowedOrigins: cfg.AllowedOrigins,
+		AllowedOrigins: cfg.AllowedOrigins, RequestTimeout: cfg.RequestTimeout,
 	}
 	upstreamURL := cfg.UpstreamURL
 	if cfg.Demo {

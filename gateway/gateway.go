@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +58,9 @@ type Options struct {
 	Limits limits.Limits
 	// MaxBodyBytes bounds a request body (0: 1 MiB).
 	MaxBodyBytes int64
+	// RequestTimeout bounds a query or mutation as a whole, every upstream
+	// call included (0: 30 s); subscriptions are not bounded.
+	RequestTimeout time.Duration
 	// Logs tunes log subscriptions (buffer, reconnects); zero fields take
 	// logtail.Defaults.
 	Logs logtail.Config
@@ -88,7 +92,7 @@ func New(opts Options) *Gateway {
 	g.ready.Store(true)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.logRequests(g.refuseWhileDraining(g.checkOrigin(g.limitBody(g.graphQLServer())))))
+	mux.Handle("/graphql", g.logRequests(g.refuseWhileDraining(g.checkOrigin(g.limitBody(g.withDeadline(g.graphQLServer()))))))
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())
 	}
@@ -194,6 +198,24 @@ var argumentRules = map[string]limits.Rule{
 	"limit":                               limits.Range(1, 10_000),
 	"PulsarPolicyInput.sizeInBytes":       limits.NonNegativeWhole,
 	"PulsarPolicyInput.durationInMinutes": limits.NonNegativeWhole,
+}
+
+// withDeadline bounds queries and mutations as a whole; websocket and SSE
+// subscriptions are meant to last.
+func (g *Gateway) withDeadline(next http.Handler) http.Handler {
+	d := g.opts.RequestTimeout
+	if d <= 0 {
+		d = 30 * time.Second
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // limitBody refuses request bodies larger than MaxBodyBytes: at once when

@@ -2,6 +2,7 @@ package upstreamtest
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"time"
 )
@@ -32,12 +33,19 @@ type Fault struct {
 	// Times limits the fault to the next Times matching requests; 0 keeps it
 	// until ClearFaults or Reset.
 	Times int
+	// Rate, between 0 and 1, applies the fault to that share of the
+	// matching requests only, drawn from a generator seeded by Seed, so that
+	// a run is reproducible; 0 applies it to all. Requests spared by the
+	// draw do not use up Times.
+	Rate float64
+	Seed uint64
 }
 
 // activeFault is an injected fault and the requests it still applies to.
 type activeFault struct {
 	fault     Fault
-	remaining int // 0: unlimited
+	remaining int        // 0: unlimited
+	draw      *rand.Rand // for Rate
 }
 
 // Inject makes the server apply f to the requests of route (a route name such as
@@ -48,7 +56,11 @@ func (s *Server) Inject(route string, f Fault) {
 	f.Header = f.Header.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[route] = &activeFault{fault: f, remaining: f.Times}
+	af := &activeFault{fault: f, remaining: f.Times}
+	if f.Rate > 0 {
+		af.draw = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	}
+	s.faults[route] = af
 }
 
 // ClearFaults removes every injected fault.
@@ -76,6 +88,9 @@ func (s *Server) takeFault(route string) Fault {
 		af = s.faults[key]
 	}
 	if af == nil {
+		return Fault{}
+	}
+	if af.draw != nil && af.draw.Float64() >= af.fault.Rate {
 		return Fault{}
 	}
 	if af.remaining > 0 {

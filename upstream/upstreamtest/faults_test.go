@@ -137,3 +137,23 @@ func TestFaultLatencyDelaysTheAnswer(t *testing.T) {
 	s.SetLatency(0)
 	get(t, s, "v4/products/zones/par", "").ok(t, http.StatusOK)
 }
+
+func TestFaultRate(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	s.Inject(RouteZones, Fault{Status: 503, Rate: 0.1, Seed: 42})
+	failed := 0
+	for range 1000 {
+		resp, err := http.Get(s.URL + "v4/products/zones")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode == 503 {
+			failed++
+		}
+	}
+	if failed < 60 || failed > 140 {
+		t.Errorf("%d of 1000 requests failed, want about 100", failed)
+	}
+}

@@ -19,8 +19,11 @@ type Request struct {
 	// with the mount prefix stripped: "/v2/organisations/a%2Fb".
 	RawPath string
 	// Path is RawPath decoded: "/v2/organisations/a/b".
-	Path  string
-	Query url.Values
+	Path string
+	// SozuID is the Sozu-Id the answer carried, to find the request behind
+	// an error report.
+	SozuID string
+	Query  url.Values
 	// Header is a copy of the request headers, Authorization included, so tests
 	// can check which token was forwarded.
 	Header http.Header

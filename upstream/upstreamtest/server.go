@@ -170,6 +170,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 		Query:   r.URL.Query(),
 		Header:  r.Header.Clone(),
 		Body:    body,
+		SozuID:  sozuID,
 	})
 
 	if !sleep(r, latency+fault.Latency) {
