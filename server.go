@@ -54,6 +54,7 @@ type Config struct {
 	AllowedOrigins  []string
 	PprofAddr       string
 	OTLPEndpoint    string
+	Naive           bool
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -78,6 +79,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
 	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "send OpenTelemetry traces over OTLP/HTTP to this URL (env OTEL_EXPORTER_OTLP_ENDPOINT); off when empty")
+	fs.BoolVar(&cfg.Naive, "naive", false, "benchmarks only: turn batching and caching off, one upstream call per field")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
 	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")
 	fs.StringVar(&cfg.LogFormat, "log-format", getenv("LOG_FORMAT"), "log format: text or json (env LOG_FORMAT; default json, text in demo mode)")
@@ -135,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	opts := gateway.Options{
 		Logger: logger, DefaultToken: cfg.Token, PublicURL: cfg.PublicURL,
 		Introspection: cfg.Introspection, Concurrency: cfg.Concurrency,
-		AllowedOrigins: cfg.AllowedOrigins, RequestTimeout: cfg.RequestTimeout,
+		AllowedOrigins: cfg.AllowedOrigins, RequestTimeout: cfg.RequestTimeout, Naive: cfg.Naive,
 	}
 	upstreamURL := cfg.UpstreamURL
 	if cfg.Demo {

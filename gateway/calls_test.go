@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -152,5 +155,31 @@ func TestAnonymousCaller(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]int{upstreamtest.RouteZones: 1}, e.fake.Counts()); diff != "" {
 		t.Errorf("upstream calls (-want +got):\n%s", diff)
+	}
+}
+
+// Naive mode (no batching, no cache) answers the same data at a far higher
+// cost: what the loaders save, and proof that they change no answer.
+func TestNaiveModeSameAnswerMoreCalls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	vars := map[string]any{"id": upstreamtest.OrgAcme}
+	want := e.query(t, upstreamtest.TokenAlice, nestedQuery, vars)
+	mustNoErrors(t, want)
+	fake := upstreamtest.NewServer(t)
+	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	naive := &env{fake: fake, gw: gateway.New(gateway.Options{Client: client, Naive: true})}
+	got := naive.query(t, upstreamtest.TokenAlice, nestedQuery, vars)
+	mustNoErrors(t, got)
+	if diff := cmp.Diff(want.Data, got.Data); diff != "" {
+		t.Errorf("naive answer differs (-loaders +naive):\n%s", diff)
+	}
+	if n := fake.Total(); n <= 2*63 {
+		t.Errorf("naive mode made %d calls, expected far more than 63", n)
+	} else {
+		t.Logf("naive: %d upstream calls; with loaders: 63 (%.1fx)", n, float64(n)/63)
 	}
 }

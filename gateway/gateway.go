@@ -51,6 +51,9 @@ type Options struct {
 	Introspection bool
 	// Concurrency bounds the upstream calls of one response (0: default).
 	Concurrency int
+	// Naive turns the loaders' batching and caching off, to measure what
+	// they save (cmd/bench); never in production.
+	Naive bool
 	// PlaygroundHeaders prefill the playground's headers editor (demo mode).
 	PlaygroundHeaders map[string]string
 	// Limits bound each operation's depth, complexity, aliases and root
@@ -189,7 +192,7 @@ func ptr[T any](v T) *T { return &v }
 func (g *Gateway) withLoaders(ctx context.Context) context.Context {
 	tok := auth.TokenFrom(ctx)
 	return loaders.WithLazy(ctx, func() *loaders.Loaders {
-		return loaders.New(g.opts.Client, tok, loaders.Options{Concurrency: g.opts.Concurrency})
+		return loaders.New(g.opts.Client, tok, loaders.Options{Concurrency: g.opts.Concurrency, Naive: g.opts.Naive})
 	})
 }
 

@@ -20,7 +20,15 @@ func newLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) (
 			results[i] = &dataloader.Result[V]{Data: v, Error: err}
 		}
 		return results
-	}, dataloader.WithBatchCapacity[K, V](1))
+	}, dataloader.WithBatchCapacity[K, V](1), cacheOption[K, V](l))
+}
+
+// cacheOption is the loaders' cache: the default one, or none in naive mode.
+func cacheOption[K comparable, V any](l *Loaders) dataloader.Option[K, V] {
+	if l.opts.Naive {
+		return dataloader.WithCache[K, V](&dataloader.NoCache[K, V]{})
+	}
+	return func(*dataloader.Loader[K, V]) {}
 }
 
 // bounded runs one upstream call within the response's concurrency bound. A
@@ -50,6 +58,9 @@ type listLoader[K comparable, V any] struct {
 // list answer (to prime by-id loaders).
 func newListLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) ([]V, error), prime func(context.Context, K, []V)) *listLoader[K, V] {
 	cache := dataloader.NewCache[K, []V]()
+	if l.opts.Naive {
+		prime = nil
+	}
 	loader := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[[]V] {
 		results := make([]*dataloader.Result[[]V], len(keys))
 		for i, key := range keys {
@@ -60,7 +71,7 @@ func newListLoader[K comparable, V any](l *Loaders, fetch func(context.Context, 
 			results[i] = &dataloader.Result[[]V]{Data: v, Error: err}
 		}
 		return results
-	}, dataloader.WithBatchCapacity[K, []V](1), dataloader.WithCache[K, []V](cache))
+	}, dataloader.WithBatchCapacity[K, []V](1), dataloader.WithCache[K, []V](cache), cacheOption[K, []V](l))
 	return &listLoader[K, V]{Loader: loader, cache: cache}
 }
 
@@ -126,12 +137,12 @@ func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders,
 		}
 		wg.Wait()
 		return results
-	}, dataloader.WithWait[K, *V](l.opts.BatchWait), dataloader.WithBatchCapacity[K, *V](l.opts.MaxBatch))
+	}, dataloader.WithWait[K, *V](l.opts.BatchWait), dataloader.WithBatchCapacity[K, *V](l.opts.MaxBatch), cacheOption[K, *V](l))
 }
 
 func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.Context, l *Loaders, spec byIDSpec[K, P, LK, V], p P, g *byIDGroup[K], results []*dataloader.Result[*V]) {
 	var found map[string]*V
-	if lk := spec.listKey(p); len(g.keys) > 1 || spec.list.requested(ctx, lk) {
+	if lk := spec.listKey(p); !l.opts.Naive && (len(g.keys) > 1 || spec.list.requested(ctx, lk)) {
 		items, err := spec.list.get(ctx, lk)
 		if err != nil {
 			for _, i := range g.pos {
