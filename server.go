@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/limits"
 	"github.com/cleverql/gateway/observe"
 	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
@@ -55,6 +56,10 @@ type Config struct {
 	PprofAddr       string
 	OTLPEndpoint    string
 	Naive           bool
+	Limits          limits.Limits
+	MaxBodyBytes    int64
+	MaxWSMessage    int64
+	MaxSubsPerConn  int
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -79,6 +84,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
 	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "send OpenTelemetry traces over OTLP/HTTP to this URL (env OTEL_EXPORTER_OTLP_ENDPOINT); off when empty")
+	fs.IntVar(&cfg.Limits.MaxDepth, "max-depth", limits.Defaults.MaxDepth, "deepest query")
+	fs.IntVar(&cfg.Limits.MaxComplexity, "max-complexity", limits.Defaults.MaxComplexity, "most complex query (a list counts 20 items unless its limit argument says fewer)")
+	fs.IntVar(&cfg.Limits.MaxAliases, "max-aliases", limits.Defaults.MaxAliases, "most aliases in a query")
+	fs.IntVar(&cfg.Limits.MaxRootFields, "max-root-fields", limits.Defaults.MaxRootFields, "most root fields in a query")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
+	fs.Int64Var(&cfg.MaxWSMessage, "max-ws-message-bytes", 64<<10, "largest websocket message from a client")
+	fs.IntVar(&cfg.MaxSubsPerConn, "max-subscriptions-per-connection", 100, "most subscriptions one websocket carries at once")
 	fs.BoolVar(&cfg.Naive, "naive", false, "benchmarks only: turn batching and caching off, one upstream call per field")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
 	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")
@@ -138,6 +150,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Logger: logger, DefaultToken: cfg.Token, PublicURL: cfg.PublicURL,
 		Introspection: cfg.Introspection, Concurrency: cfg.Concurrency,
 		AllowedOrigins: cfg.AllowedOrigins, RequestTimeout: cfg.RequestTimeout, Naive: cfg.Naive,
+		Limits: cfg.Limits, MaxBodyBytes: cfg.MaxBodyBytes, MaxWebsocketMessage: cfg.MaxWSMessage,
+		MaxSubscriptionsPerConnection: cfg.MaxSubsPerConn,
 	}
 	upstreamURL := cfg.UpstreamURL
 	if cfg.Demo {

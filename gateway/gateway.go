@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,11 @@ type Options struct {
 	// RequestTimeout bounds a query or mutation as a whole, every upstream
 	// call included (0: 30 s); subscriptions are not bounded.
 	RequestTimeout time.Duration
+	// MaxWebsocketMessage bounds a message a client sends (0: 64 KiB).
+	MaxWebsocketMessage int64
+	// MaxSubscriptionsPerConnection bounds the subscriptions one websocket
+	// carries at once (0: 100).
+	MaxSubscriptionsPerConnection int
 	// Logs tunes log subscriptions (buffer, reconnects); zero fields take
 	// logtail.Defaults.
 	Logs logtail.Config
@@ -143,7 +149,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		InitTimeout:           10 * time.Second, // sockets that never send connection_init are closed
 		KeepAlivePingInterval: 10 * time.Second, // graphql-ws keep-alive messages
 		PingPongInterval:      15 * time.Second, // graphql-transport-ws: a peer that misses a pong for 30 s is gone
-		PayloadReadLimit:      ptr(int64(64 << 10)),
+		PayloadReadLimit:      ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
 	})
 	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
@@ -162,6 +168,9 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// resolver runs once, before any response: it gets the operation's.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == "subscription" {
+			if err := g.takeSubscriptionSlot(ctx); err != nil {
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, err)}})
+			}
 			ctx = g.long.subscription(ctx) // ends on drain
 		}
 		g.observeOperation(ctx)
@@ -191,9 +200,11 @@ func ptr[T any](v T) *T { return &v }
 // withLoaders attaches a fresh set of loaders for the caller, built on first use.
 func (g *Gateway) withLoaders(ctx context.Context) context.Context {
 	tok := auth.TokenFrom(ctx)
-	return loaders.WithLazy(ctx, func() *loaders.Loaders {
-		return loaders.New(g.opts.Client, tok, loaders.Options{Concurrency: g.opts.Concurrency, Naive: g.opts.Naive})
-	})
+	opts := loaders.Options{Concurrency: g.opts.Concurrency, Naive: g.opts.Naive}
+	if g.opts.Metrics != nil {
+		opts.OnBatch = g.opts.Metrics.Batch
+	}
+	return loaders.WithLazy(ctx, func() *loaders.Loaders { return loaders.New(g.opts.Client, tok, opts) })
 }
 
 // argumentRules are the argument checks beyond types (see limits.Extension).

@@ -116,6 +116,11 @@ func TestMetrics(t *testing.T) {
 			}
 		}
 	}
+	// The nested query's Instance.deployment lookups: one batch per
+	// application at least, answered from the deployments lists.
+	if got := value(f["gateway_dataloader_batch_size"], map[string]string{"loader": "deployment"}); got < 1 {
+		t.Errorf("deployment batches: %v", got)
+	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "gateway_active_subscriptions", "gateway_websocket_connections"} {
 		if f[name] == nil {
 			t.Errorf("no %s", name)

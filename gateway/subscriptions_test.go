@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +326,53 @@ func TestLegacyProtocolAndSSE(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"next", "next", "next", "complete"}, events); diff != "" {
 		t.Errorf("SSE events (-want +got):\n%s", diff)
+	}
+}
+
+func TestSubscriptionsPerConnectionAreBounded(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, gateway.New(gateway.Options{Client: client, MaxSubscriptionsPerConnection: 2}))
+	c := subscribe(t, srv, logVars(nil)) // id 1
+	start := func(id string) {
+		send(t, c, map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})
+	}
+	// next returns the first message for id (others keep streaming).
+	next := func(id string) wsMessage {
+		for {
+			if m := read(t, c); m.ID == id {
+				return m
+			}
+		}
+	}
+	if m := next("1"); m.Type != "next" {
+		t.Fatalf("first subscription: %+v", m)
+	}
+	start("2")
+	if m := next("2"); m.Type != "next" || strings.Contains(string(m.Payload), "errors") {
+		t.Fatalf("second subscription: %s %s", m.Type, m.Payload)
+	}
+	start("3")
+	if m := next("3"); m.Type != "next" || !strings.Contains(string(m.Payload), "QUERY_TOO_COMPLEX") {
+		t.Fatalf("third subscription: %s %s", m.Type, m.Payload)
+	}
+	send(t, c, map[string]any{"id": "1", "type": "complete"})
+	// The slot comes back once subscription 1 has ended: new ones are
+	// accepted from then on.
+	deadline := time.Now().Add(10 * time.Second)
+	for n := 4; ; n++ {
+		id := strconv.Itoa(n)
+		start(id)
+		m := next(id)
+		if m.Type == "next" && !strings.Contains(string(m.Payload), "errors") {
+			return
+		}
+		if !strings.Contains(string(m.Payload), "QUERY_TOO_COMPLEX") || time.Now().After(deadline) {
+			t.Fatalf("a subscription after one ended: %s %s", m.Type, m.Payload)
+		}
 	}
 }

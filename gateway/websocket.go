@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -85,5 +88,27 @@ func (g *Gateway) websocketInit(ctx context.Context, payload transport.InitPaylo
 	if g.opts.Metrics != nil {
 		g.opts.Metrics.Connected(ctx)
 	}
+	ctx = context.WithValue(ctx, subscriptionSlotsKey{}, new(atomic.Int32))
 	return auth.WithToken(ctx, tok), nil, nil
+}
+
+type subscriptionSlotsKey struct{}
+
+// takeSubscriptionSlot counts a subscription against its websocket's
+// bound until it ends; SSE subscriptions have one each and no bound here.
+func (g *Gateway) takeSubscriptionSlot(ctx context.Context) error {
+	n, ok := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
+	if !ok {
+		return nil
+	}
+	max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
+	if n.Add(1) > max {
+		n.Add(-1)
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max),
+			Extensions: map[string]any{"code": gqlerr.QueryTooComplex},
+		}
+	}
+	context.AfterFunc(ctx, func() { n.Add(-1) })
+	return nil
 }

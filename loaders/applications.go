@@ -19,6 +19,7 @@ func (l *Loaders) initApplications() {
 		}
 	})
 	l.application = newByIDLoader(l, byIDSpec[childKey, idKey, idKey, upstream.Application]{
+		name:    "application",
 		parent:  func(k childKey) idKey { return idKey{k.token, k.parent} },
 		listKey: func(p idKey) idKey { return p },
 		list:    l.applications,

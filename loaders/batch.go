@@ -113,6 +113,7 @@ func groupKeys[K comparable, P comparable](keys []K, parent func(K) P) (map[P]*b
 
 // byIDSpec describes a by-id loader whose resources a list can also answer.
 type byIDSpec[K comparable, P comparable, LK comparable, V any] struct {
+	name    string                               // for metrics
 	parent  func(K) P                            // the list a key belongs to
 	listKey func(P) LK                           // that list's key in list
 	list    *listLoader[LK, V]                   // the list loader
@@ -128,6 +129,9 @@ type byIDSpec[K comparable, P comparable, LK comparable, V any] struct {
 // one GET answers. A failed list fails every key of its parent.
 func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders, spec byIDSpec[K, P, LK, V]) *dataloader.Loader[K, *V] {
 	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[*V] {
+		if l.opts.OnBatch != nil {
+			l.opts.OnBatch(spec.name, len(keys))
+		}
 		results := make([]*dataloader.Result[*V], len(keys))
 		groups, order := groupKeys(keys, spec.parent)
 		var wg sync.WaitGroup

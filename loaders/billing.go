@@ -17,6 +17,7 @@ func (l *Loaders) initBilling() {
 		}
 	})
 	l.invoice = newByIDLoader(l, byIDSpec[childKey, listKey, listKey, upstream.Invoice]{
+		name:    "invoice",
 		parent:  func(k childKey) listKey { return listKey{token: k.token, owner: k.parent, query: ""} },
 		listKey: func(p listKey) listKey { return p },
 		list:    l.invoices,

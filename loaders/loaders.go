@@ -38,6 +38,8 @@ type Options struct {
 	// MaxBatch, when positive, starts a by-id batch as soon as it holds
 	// that many keys, without waiting for BatchWait.
 	MaxBatch int
+	// OnBatch, when set, is told the size of every by-id batch (metrics).
+	OnBatch func(loader string, keys int)
 	// Naive turns every optimisation off: no cache, no batching, no list
 	// answering by-id lookups; each field calls the upstream itself. It
 	// exists only to measure what the loaders save (cmd/bench).

@@ -15,6 +15,7 @@ func (l *Loaders) initOrganisations() {
 		}
 	})
 	l.organisation = newByIDLoader(l, byIDSpec[idKey, tokenKey, tokenKey, upstream.Organisation]{
+		name:    "organisation",
 		parent:  func(k idKey) tokenKey { return tokenKey{k.token} },
 		listKey: func(p tokenKey) tokenKey { return p },
 		list:    l.organisations,

@@ -27,6 +27,7 @@ type Metrics struct {
 	upstreamDuration *prometheus.HistogramVec
 	subscriptions    prometheus.Gauge
 	websockets       prometheus.Gauge
+	batches          *prometheus.HistogramVec
 }
 
 // NewMetrics returns the metrics, registered with the Go runtime's and the
@@ -60,8 +61,13 @@ func NewMetrics() *Metrics {
 			Name: "gateway_websocket_connections",
 			Help: "Open websocket connections.",
 		}),
+		batches: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gateway_dataloader_batch_size",
+			Help:    "Keys per by-id dataloader batch (a batch of several ids of one parent costs one list call).",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
+		}, []string{"loader"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.upstreamCalls, m.upstreamDuration, m.subscriptions, m.websockets,
+	m.registry.MustRegister(m.requests, m.duration, m.upstreamCalls, m.upstreamDuration, m.subscriptions, m.websockets, m.batches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +85,11 @@ func (m *Metrics) Operation(typ string, failed bool, d time.Duration) {
 	}
 	m.requests.WithLabelValues(typ, outcome).Inc()
 	m.duration.WithLabelValues(typ).Observe(d.Seconds())
+}
+
+// Batch records the size of a dataloader batch.
+func (m *Metrics) Batch(loader string, keys int) {
+	m.batches.WithLabelValues(loader).Observe(float64(keys))
 }
 
 // Subscribed counts a subscription until ctx ends.
