@@ -15,6 +15,11 @@ import (
 // invoiceDocument streams an invoice's HTML or PDF document from the
 // upstream with the caller's token: the target of Invoice.htmlUrl/pdfUrl.
 func (g *Gateway) invoiceDocument(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		g.writeErrorStatus(w, r, gqlerr.BadInput("invoice documents are read with GET"), http.StatusMethodNotAllowed)
+		return
+	}
 	doc := r.PathValue("document")
 	number, format, ok := strings.Cut(doc, ".")
 	for ok && strings.Contains(format, ".") { // the number itself may hold dots

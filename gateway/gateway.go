@@ -101,7 +101,7 @@ func New(opts Options) *Gateway {
 	g.ready.Store(true)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.logRequests(g.refuseWhileDraining(g.checkOrigin(g.limitBody(g.withDeadline(g.graphQLServer()))))))
+	mux.Handle("/graphql", g.logRequests(g.cors(g.refuseWhileDraining(g.checkOrigin(g.limitBody(g.withDeadline(g.graphQLServer())))))))
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())
 	}
@@ -109,7 +109,7 @@ func New(opts Options) *Gateway {
 		playground.WithGraphiqlUiHeaders(opts.PlaygroundHeaders)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", g.readyz)
-	mux.HandleFunc("GET /invoices/{ownerId}/{document}", g.invoiceDocument)
+	mux.Handle("/invoices/{ownerId}/{document}", g.cors(http.HandlerFunc(g.invoiceDocument)))
 	g.handler = withRequestID(g.withToken(mux))
 	return g
 }
@@ -215,13 +215,15 @@ var argumentRules = map[string]limits.Rule{
 }
 
 // withDeadline bounds queries and mutations as a whole; websocket and SSE
-// subscriptions are meant to last.
+// subscriptions are meant to last. Answers are not cached unless a
+// transport says otherwise (see getTransport).
 func (g *Gateway) withDeadline(next http.Handler) http.Handler {
 	d := g.opts.RequestTimeout
 	if d <= 0 {
 		d = 30 * time.Second
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			next.ServeHTTP(w, r)
 			return

@@ -10,12 +10,16 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/graph/gqlerr"
 )
 
 // getTransport serves queries sent as GET /graphql?query=…&variables=…
 // (GraphQL over HTTP). Unlike gqlgen's transport.GET, every refusal goes
-// through the error presenter, so it carries a contract code.
+// through the error presenter, so it carries a contract code, and answers
+// are cacheable by browsers and CDNs when, and only when, the caller sent
+// no token (and the gateway has none of its own): they then hold public
+// data only (zones), the same for everyone.
 type getTransport struct{}
 
 var _ graphql.Transport = getTransport{}
@@ -62,7 +66,12 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeJSON(w, responses(ctx))
+	resp := responses(ctx)
+	if auth.TokenFrom(ctx) == "" && resp != nil && len(resp.Errors) == 0 {
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		w.Header().Add("Vary", "Authorization")
+	}
+	writeJSON(w, resp)
 }
 
 func badInput(msg string) *gqlerror.Error {
