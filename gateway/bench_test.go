@@ -33,3 +33,20 @@ func BenchmarkNestedQuery(b *testing.B) {
 	}
 	b.ReportMetric(float64(e.fake.Total())/float64(b.N), "upstream-calls/op")
 }
+
+// BenchmarkZonesQuery measures the gateway's own overhead on the smallest
+// query (one upstream call).
+func BenchmarkZonesQuery(b *testing.B) {
+	e := newEnv(b)
+	body := []byte(`{"query":"{ zones { name city } }"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		e.gw.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes())
+		}
+	}
+}

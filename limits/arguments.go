@@ -202,13 +202,13 @@ func (c *argChecker) scalar(typ string, v any) (any, error) {
 			return nil, fmt.Errorf("longer than %d bytes", MaxString)
 		}
 	case "Int":
-		f, ok := number(v)
+		f, ok := Number(v)
 		if !ok || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
 			return nil, fmt.Errorf("must be a whole number between %d and %d", math.MinInt32, math.MaxInt32)
 		}
 		return int64(f), nil
 	case "Float":
-		f, ok := number(v)
+		f, ok := Number(v)
 		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("must be a finite number")
 		}
@@ -225,8 +225,9 @@ func (c *argChecker) scalar(typ string, v any) (any, error) {
 	return v, nil
 }
 
-// number reads a JSON or literal number; strings are not numbers.
-func number(v any) (float64, bool) {
+// Number reads a JSON or literal argument value as a number; a string is
+// never a number (the GraphQL specification's input coercion).
+func Number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case int64:
 		return float64(n), true

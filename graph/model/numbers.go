@@ -1,13 +1,13 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/cleverql/gateway/graph/gqlerr"
+	"github.com/cleverql/gateway/limits"
 )
 
 // Int and Float follow the GraphQL specification's input coercion strictly,
@@ -20,20 +20,8 @@ func MarshalInt(i int) graphql.Marshaler { return graphql.MarshalInt(i) }
 
 // UnmarshalInt reads a GraphQL Int argument.
 func UnmarshalInt(v any) (int, error) {
-	var f float64
-	switch n := v.(type) {
-	case int:
-		f = float64(n)
-	case int64:
-		f = float64(n)
-	case float64:
-		f = n
-	case json.Number:
-		var err error
-		if f, err = n.Float64(); err != nil {
-			return 0, gqlerr.BadInput("Int must be a whole number, got %s", clip(n.String()))
-		}
-	default:
+	f, ok := limits.Number(v)
+	if !ok {
 		return 0, gqlerr.BadInput("Int must be a number, got %s", describe(v))
 	}
 	if f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
@@ -47,20 +35,8 @@ func MarshalFloat(f float64) graphql.Marshaler { return graphql.MarshalFloat(f) 
 
 // UnmarshalFloat reads a GraphQL Float argument.
 func UnmarshalFloat(v any) (float64, error) {
-	var f float64
-	switch n := v.(type) {
-	case int:
-		f = float64(n)
-	case int64:
-		f = float64(n)
-	case float64:
-		f = n
-	case json.Number:
-		var err error
-		if f, err = n.Float64(); err != nil {
-			return 0, gqlerr.BadInput("Float must be a finite number, got %s", clip(n.String()))
-		}
-	default:
+	f, ok := limits.Number(v)
+	if !ok {
 		return 0, gqlerr.BadInput("Float must be a number, got %s", describe(v))
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
