@@ -19,7 +19,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/trace"
@@ -32,6 +31,7 @@ import (
 	"github.com/cleverql/gateway/loaders"
 	"github.com/cleverql/gateway/logtail"
 	"github.com/cleverql/gateway/observe"
+	"github.com/cleverql/gateway/playground"
 	"github.com/cleverql/gateway/upstream"
 )
 
@@ -105,8 +105,8 @@ func New(opts Options) *Gateway {
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics.Handler())
 	}
-	mux.Handle("GET /{$}", playground.Handler("Clever Cloud GraphQL", "/graphql",
-		playground.WithGraphiqlUiHeaders(opts.PlaygroundHeaders)))
+	mux.Handle("GET /{$}", playground.Handler("/graphql", opts.PlaygroundHeaders))
+	mux.Handle("GET "+playground.AssetsPath, playground.Assets())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", g.readyz)
 	mux.Handle("/invoices/{ownerId}/{document}", g.cors(http.HandlerFunc(g.invoiceDocument)))
