@@ -244,7 +244,7 @@ func announce(w io.Writer, cfg Config, addr net.Addr) {
 	switch {
 	case cfg.Demo:
 		fmt.Fprintf(w, "DEMO MODE: serving the built-in fake Clever Cloud API (no token or CLEVER_API_URL configured).\n")
-		fmt.Fprintf(w, "  Paste this in the playground's headers: {\"Authorization\": \"Bearer %s\"}\n", upstreamtest.TokenAlice)
+		fmt.Fprintf(w, "  The playground is set up with the demo token: Bearer %s\n", upstreamtest.TokenAlice)
 		fmt.Fprintf(w, "  A second demo user, who sees other organisations: Bearer %s\n", upstreamtest.TokenBob)
 	case cfg.Token != "":
 		fmt.Fprintf(w, "WARNING: a server-side token is configured: every request that brings no token acts as its owner. Use this for single-user deployments only.\n")

@@ -168,6 +168,9 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// resolver runs once, before any response: it gets the operation's.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == "subscription" {
+			if !streams(oc.Headers) {
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, errNeedsStream)}})
+			}
 			if err := g.takeSubscriptionSlot(ctx); err != nil {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, err)}})
 			}
@@ -196,6 +199,15 @@ func (g *Gateway) graphQLServer() *handler.Server {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// streams reports whether a request can carry a subscription: a websocket,
+// or SSE (Accept: text/event-stream). Over a plain POST, gqlgen would
+// answer the first event as if it were a query's result.
+func streams(h http.Header) bool {
+	return h.Get("Upgrade") != "" || strings.Contains(h.Get("Accept"), "text/event-stream")
+}
+
+var errNeedsStream = gqlerr.BadInput("subscriptions need a websocket (graphql-transport-ws or graphql-ws) or SSE (POST with Accept: text/event-stream)")
 
 // withLoaders attaches a fresh set of loaders for the caller, built on first use.
 func (g *Gateway) withLoaders(ctx context.Context) context.Context {

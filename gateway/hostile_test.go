@@ -130,7 +130,8 @@ func TestHostileRequests(t *testing.T) {
 		{name: "GET with broken variables", method: http.MethodGet, target: "/graphql?query=%7B+zones+%7B+name+%7D+%7D&variables=%7B"},
 		{name: "persisted query unknown", body: `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + strings.Repeat("a", 64) + `"}}}`},
 		{name: "persisted query with a wrong hash", body: `{"query": "{ zones { name } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + strings.Repeat("b", 64) + `"}}}`},
-		{name: "introspection too deep", body: gqlBody("{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }", nil)},
+		{name: "introspection recursing through type lists", body: gqlBody("{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }", nil)},
+		{name: "introspection too deep", body: gqlBody("{ __type(name: \"Query\") { "+strings.Repeat("ofType { ", 25)+"name"+strings.Repeat(" }", 25)+" } }", nil)},
 		{name: "token with control characters", body: gqlBody("{ self { id } }", nil), token: "Bearer a\x01b"},
 	}
 	e := newEnv(t)
@@ -221,5 +222,54 @@ func TestLimitsAreMeasured(t *testing.T) {
 	r := e.query(t, upstreamtest.TokenAlice, nest(20), nil)
 	if len(r.Errors) != 1 || r.Errors[0].code() != "QUERY_TOO_COMPLEX" || !strings.Contains(r.Errors[0].Message, "deep") {
 		t.Errorf("deep query: %s", r.raw)
+	}
+}
+
+// The playground's introspection query (graphql-js's standard one) is
+// answered: limits measure introspection apart.
+func TestStandardIntrospectionQuery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.query(t, "", standardIntrospection, nil)
+	mustNoErrors(t, r)
+	types, _ := pick(t, r.Data, "__schema", "types").([]any)
+	if len(types) < 30 {
+		t.Fatalf("%d types", len(types))
+	}
+}
+
+const standardIntrospection = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
+
+// A subscription needs a websocket or SSE: over a plain POST it would
+// answer its first event as if it were a query.
+func TestSubscriptionOverPlainPOSTIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.query(t, upstreamtest.TokenAlice, logsSubscription, logVars(nil))
+	if len(r.Errors) != 1 || r.Errors[0].code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
+		t.Fatalf("got %s", r.raw)
+	}
+	if n := e.fake.Total(); n != 0 {
+		t.Errorf("%d upstream calls", n)
 	}
 }

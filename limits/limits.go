@@ -8,6 +8,7 @@ package limits
 import (
 	"context"
 	"fmt"
+	"math/bits"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -74,6 +75,10 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 		return tooComplex("the query uses %d aliases; at most %d are allowed", m.Aliases, l.MaxAliases)
 	case m.Complexity > l.MaxComplexity:
 		return tooComplex("the query's complexity is %d; at most %d is allowed (lists count %d items unless a limit argument says fewer)", m.Complexity, l.MaxComplexity, ListCost)
+	case m.IntrospectionDepth > MaxIntrospectionDepth:
+		return tooComplex("the introspection query is %d levels deep; at most %d are allowed", m.IntrospectionDepth, MaxIntrospectionDepth)
+	case m.IntrospectionNested:
+		return tooComplex("introspection may expand type lists (types, fields, inputFields, interfaces, possibleTypes, enumValues) at most twice along a path, each once")
 	}
 	c := argChecker{schema: e.schema, vars: rc.Variables, rules: e.Rules, idCheck: e.IDCheck}
 	return c.check(rc.Operation.SelectionSet, rc.Doc.Fragments, 0)
@@ -99,10 +104,23 @@ func tooComplex(format string, args ...any) *gqlerror.Error {
 	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": Code}}
 }
 
-// Measures of one operation.
+// Measures of one operation. Introspection (__schema, __type) is measured
+// apart: answered from the schema in memory, it costs no upstream call, so
+// its fields count once each, but its depth is bounded and a type's lists
+// may not be expanded again below themselves (the recursion that makes a
+// small introspection query huge).
 type Measures struct {
 	Depth, Complexity, Aliases, RootFields int
+	IntrospectionDepth                     int
+	IntrospectionNested                    bool
 }
+
+// MaxIntrospectionDepth fits the standard introspection query (GraphiQL's),
+// whose type references nest ofType some nine levels.
+const MaxIntrospectionDepth = 20
+
+// expanding are the introspection fields that list a type's parts.
+var expanding = map[string]uint8{"types": 1, "fields": 2, "inputFields": 4, "interfaces": 8, "possibleTypes": 16, "enumValues": 32}
 
 // maxExpansion bounds the work of measuring: fragments spread many times
 // can describe an exponential tree, which is refused once it passes this.
@@ -117,6 +135,7 @@ func Measure(op *ast.OperationDefinition, fragments ast.FragmentDefinitionList, 
 	m.RootFields = w.countRoot(op.SelectionSet, 0)
 	m.Complexity, m.Depth = w.walk(op.SelectionSet, 1, 0)
 	m.Aliases = w.aliases
+	m.IntrospectionDepth, m.IntrospectionNested = w.introDepth, w.introNested
 	if w.visited > maxExpansion {
 		m.Complexity = maxExpansion * ListCost
 	}
@@ -124,10 +143,12 @@ func Measure(op *ast.OperationDefinition, fragments ast.FragmentDefinitionList, 
 }
 
 type walker struct {
-	fragments ast.FragmentDefinitionList
-	vars      map[string]any
-	aliases   int
-	visited   int
+	fragments   ast.FragmentDefinitionList
+	vars        map[string]any
+	aliases     int
+	visited     int
+	introDepth  int
+	introNested bool
 }
 
 // walk returns the cost and depth of a selection set at depth d, per item of
@@ -144,6 +165,11 @@ func (w *walker) walk(set ast.SelectionSet, d, spreads int) (cost, depth int) {
 		case *ast.Field:
 			if s.Alias != "" && s.Alias != s.Name {
 				w.aliases++
+			}
+			if s.Name == "__schema" || s.Name == "__type" {
+				c, dd = 1, d
+				w.introspect(s.SelectionSet, 1, 0, spreads)
+				break
 			}
 			if len(s.SelectionSet) == 0 {
 				c, dd = 1, d
@@ -162,6 +188,37 @@ func (w *walker) walk(set ast.SelectionSet, d, spreads int) (cost, depth int) {
 		depth = max(depth, dd)
 	}
 	return cost, depth
+}
+
+// introspect walks an introspection selection set at depth d (from the
+// __schema or __type field), seen being the expanding lists above it.
+func (w *walker) introspect(set ast.SelectionSet, d int, seen uint8, spreads int) {
+	w.introDepth = max(w.introDepth, d)
+	for _, sel := range set {
+		w.visited++
+		if w.visited > maxExpansion || spreads > 50 {
+			return
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias != "" && s.Alias != s.Name {
+				w.aliases++
+			}
+			bit := expanding[s.Name]
+			if seen&bit != 0 || bits.OnesCount8(seen|bit) > 2 {
+				w.introNested = true // the standard query expands types, then one of their lists
+			}
+			if len(s.SelectionSet) > 0 {
+				w.introspect(s.SelectionSet, d+1, seen|bit, spreads)
+			}
+		case *ast.InlineFragment:
+			w.introspect(s.SelectionSet, d, seen, spreads)
+		case *ast.FragmentSpread:
+			if f := w.fragments.ForName(s.Name); f != nil {
+				w.introspect(f.SelectionSet, d, seen, spreads+1)
+			}
+		}
+	}
 }
 
 // countRoot counts the fields of the top selection set, through fragments.

@@ -67,3 +67,44 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
 }
+
+// The standard introspection query (graphql-js getIntrospectionQuery, as
+// GraphiQL sends it) passes; introspection that recurses through type
+// lists does not.
+const standardIntrospection = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
+
+func TestIntrospection(t *testing.T) {
+	m := measure(t, standardIntrospection, nil)
+	if m.IntrospectionNested || m.IntrospectionDepth > limits.MaxIntrospectionDepth || m.Depth > limits.Defaults.MaxDepth || m.Complexity > limits.Defaults.MaxComplexity {
+		t.Errorf("the standard introspection query measured %+v", m)
+	}
+	for _, q := range []string{
+		`{ __schema { types { fields { type { fields { name } } } } } }`,
+		`{ __schema { types { interfaces { possibleTypes { name } } } } }`,
+		`{ __schema { types { fields { type { enumValues { name } } } } } }`,
+	} {
+		if m := measure(t, q, nil); !m.IntrospectionNested {
+			t.Errorf("%s measured %+v, want refused", q, m)
+		}
+	}
+}
