@@ -60,6 +60,7 @@ type Config struct {
 	MaxBodyBytes    int64
 	MaxWSMessage    int64
 	MaxSubsPerConn  int
+	MaxPerToken     int
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -91,6 +92,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	fs.Int64Var(&cfg.MaxWSMessage, "max-ws-message-bytes", 64<<10, "largest websocket message from a client")
 	fs.IntVar(&cfg.MaxSubsPerConn, "max-subscriptions-per-connection", 100, "most subscriptions one websocket carries at once")
+	fs.IntVar(&cfg.MaxPerToken, "max-upstream-per-token", 64, "upstream calls one token may have in flight at once, across the process (in -token mode every caller shares one)")
 	fs.BoolVar(&cfg.Naive, "naive", false, "benchmarks only: turn batching and caching off, one upstream call per field")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
 	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")
@@ -175,7 +177,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		transport = observe.TracingTransport(transport, tp, upstream.Route)
 	}
 	hc := &http.Client{Transport: opts.Metrics.Transport(transport, upstream.Route)}
-	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout), upstream.WithHTTPClient(hc))
+	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout), upstream.WithHTTPClient(hc),
+		upstream.WithMaxConcurrentPerToken(cfg.MaxPerToken))
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,9 @@ import (
 
 // newLoader returns a loader for resources that cost one upstream call per
 // key. Keys are dispatched at once (batch capacity 1: there is nothing to
-// batch them into), deduplicated by the cache, and bounded by the
-// response's call slots.
+// batch them into; and an input queue of 1, where dataloader's default of
+// 1000 would allocate 8 KB per Load), deduplicated by the cache, and
+// bounded by the response's call slots.
 func newLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) (V, error)) *dataloader.Loader[K, V] {
 	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		results := make([]*dataloader.Result[V], len(keys))
@@ -20,7 +21,7 @@ func newLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) (
 			results[i] = &dataloader.Result[V]{Data: v, Error: err}
 		}
 		return results
-	}, dataloader.WithBatchCapacity[K, V](1), cacheOption[K, V](l))
+	}, dataloader.WithBatchCapacity[K, V](1), dataloader.WithInputCapacity[K, V](1), cacheOption[K, V](l))
 }
 
 // cacheOption is the loaders' cache: the default one, or none in naive mode.
@@ -71,7 +72,7 @@ func newListLoader[K comparable, V any](l *Loaders, fetch func(context.Context, 
 			results[i] = &dataloader.Result[[]V]{Data: v, Error: err}
 		}
 		return results
-	}, dataloader.WithBatchCapacity[K, []V](1), dataloader.WithCache[K, []V](cache), cacheOption[K, []V](l))
+	}, dataloader.WithBatchCapacity[K, []V](1), dataloader.WithInputCapacity[K, []V](1), dataloader.WithCache[K, []V](cache), cacheOption[K, []V](l))
 	return &listLoader[K, V]{Loader: loader, cache: cache}
 }
 
@@ -122,6 +123,11 @@ type byIDSpec[K comparable, P comparable, LK comparable, V any] struct {
 	get     func(context.Context, K) (*V, error) // one GET
 }
 
+// byIDInputCapacity is the queue of keys waiting for a by-id batch: the
+// batcher drains it as keys come, so a few slots do (dataloader's default,
+// 1000, allocates 8 KB per batch).
+const byIDInputCapacity = 16
+
 // newByIDLoader returns a loader that gathers keys for BatchWait, then per
 // parent: when the response already asked for the parent's list, or asks
 // for more than one of its items, the list answers (one call, shared with
@@ -141,7 +147,8 @@ func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders,
 		}
 		wg.Wait()
 		return results
-	}, dataloader.WithWait[K, *V](l.opts.BatchWait), dataloader.WithBatchCapacity[K, *V](l.opts.MaxBatch), cacheOption[K, *V](l))
+	}, dataloader.WithWait[K, *V](l.opts.BatchWait), dataloader.WithBatchCapacity[K, *V](l.opts.MaxBatch),
+		dataloader.WithInputCapacity[K, *V](byIDInputCapacity), cacheOption[K, *V](l))
 }
 
 func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.Context, l *Loaders, spec byIDSpec[K, P, LK, V], p P, g *byIDGroup[K], results []*dataloader.Result[*V]) {
