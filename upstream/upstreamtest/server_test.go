@@ -104,6 +104,7 @@ func TestRequestsRecordWhatArrived(t *testing.T) {
 		RawPath: "/" + strings.Split(deps, "?")[0],
 		Path:    "/" + strings.Split(deps, "?")[0],
 		Query:   url.Values{"limit": {"2"}, "order": {"ASC"}},
+		SozuID:  "sozu-1", // the fake's first answer
 	}
 	first.Header, first.Body = nil, nil
 	if diff := cmp.Diff(want, first); diff != "" {
