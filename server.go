@@ -83,7 +83,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 2*time.Second, "on SIGTERM, how long /readyz answers 503 before websockets are closed and the listener stops, so that load balancers move traffic away")
 	fs.StringVar(&cfg.PublicURL, "public-url", getenv("PUBLIC_URL"), "public URL of the gateway, for absolute invoice document URLs (env PUBLIC_URL)")
 	fs.BoolVar(&cfg.Introspection, "introspection", getenv("INTROSPECTION") != "0", "allow schema introspection (env INTROSPECTION=0 turns it off)")
-	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "upstream calls one response may run at once")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "upstream calls one response may run at once (the per-token bound applies too)")
 	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "send OpenTelemetry traces over OTLP/HTTP to this URL (env OTEL_EXPORTER_OTLP_ENDPOINT); off when empty")
 	fs.IntVar(&cfg.Limits.MaxDepth, "max-depth", limits.Defaults.MaxDepth, "deepest query")
 	fs.IntVar(&cfg.Limits.MaxComplexity, "max-complexity", limits.Defaults.MaxComplexity, "most complex query (a list counts 20 items unless its limit argument says fewer)")

@@ -22,7 +22,7 @@ import (
 
 // Defaults of [Options].
 const (
-	DefaultConcurrency = 16
+	DefaultConcurrency = 64
 	// DefaultBatchWait is how long a by-id loader gathers keys before it
 	// decides between one list call and single GETs. Loads of sibling list
 	// items arrive within microseconds of each other.
