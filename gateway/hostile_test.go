@@ -8,7 +8,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -271,5 +274,25 @@ func TestSubscriptionOverPlainPOSTIsRefused(t *testing.T) {
 	}
 	if n := e.fake.Total(); n != 0 {
 		t.Errorf("%d upstream calls", n)
+	}
+}
+
+// Introspection is on by default (the playground needs it) and can be
+// turned off.
+func TestIntrospectionCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := &env{fake: fake, gw: gateway.New(gateway.Options{Client: client, Introspection: false})}
+	r := off.query(t, "", `{ __schema { queryType { name } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].code() != "BAD_USER_INPUT" || r.Data["__schema"] != nil {
+		t.Errorf("introspection off: %s", r.raw)
+	}
+	// __typename is not introspection of the schema, and stays.
+	if r := off.query(t, "", `{ __typename zones { name } }`, nil); len(r.Errors) != 0 {
+		t.Errorf("__typename with introspection off: %s", r.raw)
 	}
 }

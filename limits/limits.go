@@ -75,6 +75,10 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 		return tooComplex("the query uses %d aliases; at most %d are allowed", m.Aliases, l.MaxAliases)
 	case m.Complexity > l.MaxComplexity:
 		return tooComplex("the query's complexity is %d; at most %d is allowed (lists count %d items unless a limit argument says fewer)", m.Complexity, l.MaxComplexity, ListCost)
+	case m.IntrospectionDepth > 0 && rc.DisableIntrospection:
+		// Refused here, with a clear error: gqlgen would fail the field with
+		// a bare error. (Runs after gqlgen's introspection extension.)
+		return &gqlerror.Error{Message: "introspection is turned off on this gateway", Extensions: map[string]any{"code": BadInputCode}}
 	case m.IntrospectionDepth > MaxIntrospectionDepth:
 		return tooComplex("the introspection query is %d levels deep; at most %d are allowed", m.IntrospectionDepth, MaxIntrospectionDepth)
 	case m.IntrospectionNested:
