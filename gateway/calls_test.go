@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cleverql/gateway/gateway"
-	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -166,18 +164,13 @@ func TestNaiveModeSameAnswerMoreCalls(t *testing.T) {
 	vars := map[string]any{"id": upstreamtest.OrgAcme}
 	want := e.query(t, upstreamtest.TokenAlice, nestedQuery, vars)
 	mustNoErrors(t, want)
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	naive := &env{fake: fake, gw: gateway.New(gateway.Options{Client: client, Naive: true})}
+	naive := newEnvWith(t, func(o *gateway.Options) { o.Naive = true })
 	got := naive.query(t, upstreamtest.TokenAlice, nestedQuery, vars)
 	mustNoErrors(t, got)
 	if diff := cmp.Diff(want.Data, got.Data); diff != "" {
 		t.Errorf("naive answer differs (-loaders +naive):\n%s", diff)
 	}
-	if n := fake.Total(); n <= 2*63 {
+	if n := naive.fake.Total(); n <= 2*63 {
 		t.Errorf("naive mode made %d calls, expected far more than 63", n)
 	} else {
 		t.Logf("naive: %d upstream calls; with loaders: 63 (%.1fx)", n, float64(n)/63)

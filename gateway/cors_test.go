@@ -5,21 +5,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cleverql/gateway/gateway"
-	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
 func corsEnv(t *testing.T, origins ...string) *gateway.Gateway {
 	t.Helper()
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gateway.New(gateway.Options{Client: client, AllowedOrigins: origins})
+	return newEnvWith(t, func(o *gateway.Options) { o.AllowedOrigins = origins }).gw
 }
 
 func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {

@@ -12,19 +12,13 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/cleverql/gateway/gateway"
-	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
 func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := gateway.New(gateway.Options{Client: client})
+	e := newEnvWith(t, nil)
+	fake, gw := e.fake, e.gw
 	srv := newServer(t, gw)
 
 	ws := subscribe(t, srv, logVars(nil))
@@ -65,10 +59,7 @@ func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
 	if nws, nsubs := gw.CloseLongLived(); nws != 1 || nsubs != 2 {
 		t.Errorf("closed %d websockets and %d subscriptions, want 1 and 2", nws, nsubs)
 	}
-	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for err == nil {
-		_, _, err = ws.ReadMessage()
-	}
+	err = closedWith(ws)
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
 		t.Errorf("websocket ended with %v, want close 1001", err)

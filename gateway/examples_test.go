@@ -31,18 +31,10 @@ func TestExamples(t *testing.T) {
 		}
 		name := filepath.Base(f)
 		if strings.Contains(string(query), "subscription ") {
-			c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
+			c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
 			send(t, c, map[string]any{"id": "ex", "type": "subscribe", "payload": map[string]any{"query": string(query), "variables": vars}})
 			lines := 0
 			for m := read(t, c); m.Type != "complete"; m = read(t, c) {
-				if m.Type == "connection_ack" {
-					continue
-				}
 				if m.Type != "next" || strings.Contains(string(m.Payload), `"errors"`) {
 					t.Fatalf("%s: %s %s", name, m.Type, m.Payload)
 				}

@@ -32,18 +32,29 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with options of the test's own: set, when not nil,
+// changes the gateway's options; client options come after the fake's URL
+// and a 5 s timeout.
+func newEnvWith(t testing.TB, set func(*gateway.Options), clientOpts ...upstream.Option) *env {
+	t.Helper()
 	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
+	client, err := upstream.New(append([]upstream.Option{upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5 * time.Second)}, clientOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	gw := gateway.New(gateway.Options{
+	opts := gateway.Options{
 		Client:        client,
 		Logger:        slog.New(slog.NewJSONHandler(logs, nil)),
 		Introspection: true,
-	})
-	return &env{fake: fake, gw: gw, logs: logs}
+	}
+	if set != nil {
+		set(&opts)
+	}
+	return &env{fake: fake, gw: gateway.New(opts), logs: logs}
 }
 
 // response is a GraphQL response as a client reads it.

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cleverql/gateway/gateway"
-	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -233,35 +233,17 @@ func TestLimitsAreMeasured(t *testing.T) {
 func TestStandardIntrospectionQuery(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	r := e.query(t, "", standardIntrospection, nil)
+	query, err := os.ReadFile(filepath.Join("..", "limits", "testdata", "introspection.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.query(t, "", string(query), nil)
 	mustNoErrors(t, r)
 	types, _ := pick(t, r.Data, "__schema", "types").([]any)
 	if len(types) < 30 {
 		t.Fatalf("%d types", len(types))
 	}
 }
-
-const standardIntrospection = `query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
-}`
 
 // A subscription needs a websocket or SSE: over a plain POST it would
 // answer its first event as if it were a query.
@@ -281,12 +263,7 @@ func TestSubscriptionOverPlainPOSTIsRefused(t *testing.T) {
 // turned off.
 func TestIntrospectionCanBeTurnedOff(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	off := &env{fake: fake, gw: gateway.New(gateway.Options{Client: client, Introspection: false})}
+	off := newEnvWith(t, func(o *gateway.Options) { o.Introspection = false })
 	r := off.query(t, "", `{ __schema { queryType { name } } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].code() != "BAD_USER_INPUT" || r.Data["__schema"] != nil {
 		t.Errorf("introspection off: %s", r.raw)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,18 +24,10 @@ import (
 // the instrumented transport, as server.go wires it.
 func observedEnv(t *testing.T) (*env, *httptest.Server) {
 	t.Helper()
-	fake := upstreamtest.NewServer(t)
 	m := observe.NewMetrics()
 	hc := &http.Client{Transport: m.Transport(upstream.NewTransport(), upstream.Route)}
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second), upstream.WithHTTPClient(hc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	gw := gateway.New(gateway.Options{Client: client, Metrics: m, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	return &env{fake: fake, gw: gw, logs: logs}, srv
+	e := newEnvWith(t, func(o *gateway.Options) { o.Metrics = m }, upstream.WithHTTPClient(hc))
+	return e, newServer(t, e.gw)
 }
 
 func scrape(t *testing.T, e *env) map[string]*dto.MetricFamily {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cleverql/gateway/gateway"
-	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -63,13 +62,8 @@ func TestTenPercentUpstream503s(t *testing.T) {
 // on the upstream answers UPSTREAM_TIMEOUT; what came in time is kept.
 func TestRequestDeadline(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{fake: fake, gw: gateway.New(gateway.Options{Client: client, RequestTimeout: 200 * time.Millisecond})}
-	fake.Inject(upstreamtest.RouteDeployments, upstreamtest.Fault{Latency: 5 * time.Second})
+	e := newEnvWith(t, func(o *gateway.Options) { o.RequestTimeout = 200 * time.Millisecond })
+	e.fake.Inject(upstreamtest.RouteDeployments, upstreamtest.Fault{Latency: 5 * time.Second})
 	r := e.query(t, upstreamtest.TokenAlice, `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) { name deployments { id } } }`,
 		map[string]any{"o": upstreamtest.OrgAcme, "a": upstreamtest.AcmeFirstAppID})
 	if len(r.Errors) != 1 || r.Errors[0].code() != "UPSTREAM_TIMEOUT" || pick(t, r.Data, "application", "name") != "acme-storefront" {

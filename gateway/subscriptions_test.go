@@ -34,17 +34,13 @@ func (w tWriter) Write(p []byte) (int, error) {
 // subEnv serves a gateway whose log subscriptions reconnect at once.
 func subEnv(t *testing.T) (*upstreamtest.Server, *httptest.Server, *http.Transport) {
 	t.Helper()
-	fake := upstreamtest.NewServer(t)
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second), upstream.WithHTTPClient(&http.Client{Transport: tr}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := gateway.New(gateway.Options{Client: client, Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil)), Logs: logtail.Config{Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 3}})
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
+	e := newEnvWith(t, func(o *gateway.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(tWriter{t}, nil))
+		o.Logs = logtail.Config{Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 3}
+	}, upstream.WithHTTPClient(&http.Client{Transport: tr}))
 	t.Cleanup(tr.CloseIdleConnections)
-	return fake, srv, tr
+	return e.fake, newServer(t, e.gw), tr
 }
 
 const logsSubscription = `subscription($o: ID!, $a: ID!, $f: LogFilter) { applicationLogs(ownerId: $o, applicationId: $a, filter: $f) { id date message } }`
@@ -57,15 +53,7 @@ func logVars(filter map[string]any) map[string]any {
 // subscription with id "1".
 func subscribe(t *testing.T, srv *httptest.Server, vars map[string]any) *websocket.Conn {
 	t.Helper()
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
-	if m := read(t, c); m.Type != "connection_ack" {
-		t.Fatalf("got %+v", m)
-	}
+	c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
 	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": vars}})
 	return c
 }
@@ -168,13 +156,7 @@ func TestLogSubscriptionErrors(t *testing.T) {
 	t.Parallel()
 	fake, srv, _ := subEnv(t)
 	// At subscribe time: the upstream's refusal is the subscription's error.
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenBob}})
-	read(t, c)
+	c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenBob})
 	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})
 	if _, errs := readLogs(t, c); len(errs) != 1 || errs[0].code() != "FORBIDDEN" || errs[0].Extensions["upstream"] == nil {
 		t.Errorf("bob on acme: %+v", errs)
@@ -331,12 +313,7 @@ func TestLegacyProtocolAndSSE(t *testing.T) {
 
 func TestSubscriptionsPerConnectionAreBounded(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := newServer(t, gateway.New(gateway.Options{Client: client, MaxSubscriptionsPerConnection: 2}))
+	srv := newServer(t, newEnvWith(t, func(o *gateway.Options) { o.MaxSubscriptionsPerConnection = 2 }).gw)
 	c := subscribe(t, srv, logVars(nil)) // id 1
 	start := func(id string) {
 		send(t, c, map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})

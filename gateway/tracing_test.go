@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -19,13 +18,9 @@ func TestTracing(t *testing.T) {
 	t.Parallel()
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	fake := upstreamtest.NewServer(t)
 	hc := &http.Client{Transport: observe.TracingTransport(upstream.NewTransport(), tp, upstream.Route)}
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second), upstream.WithHTTPClient(hc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{fake: fake, gw: gateway.New(gateway.Options{Client: client, Tracing: tp})}
+	e := newEnvWith(t, func(o *gateway.Options) { o.Tracing = tp }, upstream.WithHTTPClient(hc))
+	fake := e.fake
 	mustNoErrors(t, e.query(t, upstreamtest.TokenAlice, strings.Replace(nestedQuery, "query(", "query Nested(", 1), map[string]any{"id": upstreamtest.OrgAcme}))
 
 	spans := exp.GetSpans()

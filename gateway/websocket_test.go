@@ -12,19 +12,14 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/cleverql/gateway/gateway"
-	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
 // wsEnv serves a gateway over a real listener, for websocket clients.
 func wsEnv(t *testing.T, origins ...string) (*upstreamtest.Server, *httptest.Server) {
 	t.Helper()
-	fake := upstreamtest.NewServer(t)
-	client, err := upstream.New(upstream.WithBaseURL(fake.URL), upstream.WithTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fake, newServer(t, gateway.New(gateway.Options{Client: client, AllowedOrigins: origins}))
+	e := newEnvWith(t, func(o *gateway.Options) { o.AllowedOrigins = origins })
+	return e.fake, newServer(t, e.gw)
 }
 
 // newServer serves h on a loopback listener until the test ends.
@@ -49,6 +44,37 @@ type wsMessage struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// connect opens a graphql-transport-ws connection, sends connection_init
+// with payload (nil: none) and waits for connection_ack.
+func connect(t *testing.T, srv *httptest.Server, payload map[string]any) *websocket.Conn {
+	t.Helper()
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	init := map[string]any{"type": "connection_init"}
+	if payload != nil {
+		init["payload"] = payload
+	}
+	send(t, c, init)
+	if m := read(t, c); m.Type != "connection_ack" {
+		t.Fatalf("got %+v, want connection_ack", m)
+	}
+	return c
+}
+
+// closedWith reads until the connection ends (5 s at most) and returns
+// the error that ended it, a *websocket.CloseError for a proper close.
+func closedWith(c *websocket.Conn) error {
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err := c.ReadMessage(); err != nil {
+			return err
+		}
+	}
 }
 
 // read returns the next message that is not a keep-alive, or fails after 5 s.
@@ -118,13 +144,7 @@ func TestWebsocketBadTokenCloses4403(t *testing.T) {
 	}
 	defer c.Close()
 	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer x\r\nInjected: yes"}})
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		_, _, err = c.ReadMessage()
-		if err != nil {
-			break
-		}
-	}
+	err = closedWith(c)
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != 4403 {
 		t.Fatalf("got %v, want close 4403", err)
@@ -134,15 +154,7 @@ func TestWebsocketBadTokenCloses4403(t *testing.T) {
 func TestWebsocketAnonymousSubscriberGetsUnauthenticated(t *testing.T) {
 	t.Parallel()
 	fake, srv := wsEnv(t)
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send(t, c, map[string]any{"type": "connection_init"})
-	if m := read(t, c); m.Type != "connection_ack" {
-		t.Fatalf("got %+v", m)
-	}
+	c := connect(t, srv, nil)
 	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ self { id } }"}})
 	if m := read(t, c); m.Type != "next" || !strings.Contains(string(m.Payload), "UNAUTHENTICATED") {
 		t.Errorf("got %s %s", m.Type, m.Payload)
@@ -183,21 +195,10 @@ func TestWebsocketOriginPolicy(t *testing.T) {
 func TestWebsocketReadLimit(t *testing.T) {
 	t.Parallel()
 	_, srv := wsEnv(t)
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send(t, c, map[string]any{"type": "connection_init"})
-	read(t, c)
+	c := connect(t, srv, nil)
 	huge := strings.Repeat("x", 100<<10)
 	_ = c.WriteJSON(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ zones { name } } #" + huge}})
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		if _, _, err = c.ReadMessage(); err != nil {
-			break
-		}
-	}
+	err := closedWith(c)
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
 		t.Fatalf("got %v, want close 1009 (message too big)", err)

@@ -1,6 +1,7 @@
 package limits_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
@@ -71,30 +72,13 @@ func itoa(i int) string {
 // The standard introspection query (graphql-js getIntrospectionQuery, as
 // GraphiQL sends it) passes; introspection that recurses through type
 // lists does not.
-const standardIntrospection = `query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
-}`
 
 func TestIntrospection(t *testing.T) {
-	m := measure(t, standardIntrospection, nil)
+	query, err := os.ReadFile("testdata/introspection.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := measure(t, string(query), nil)
 	if m.IntrospectionNested || m.IntrospectionDepth > limits.MaxIntrospectionDepth || m.Depth > limits.Defaults.MaxDepth || m.Complexity > limits.Defaults.MaxComplexity {
 		t.Errorf("the standard introspection query measured %+v", m)
 	}
