@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
 func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
@@ -25,16 +22,7 @@ func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
 	if m := read(t, ws); m.Type != "next" {
 		t.Fatalf("got %+v", m)
 	}
-	body, _ := json.Marshal(map[string]any{"query": logsSubscription, "variables": logVars(nil)})
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
-	sse, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sse.Body.Close()
+	sse := subscribeSSE(t, srv, logVars(nil))
 	events := make(chan string, 100)
 	go func() {
 		defer close(events)
@@ -59,7 +47,7 @@ func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
 	if nws, nsubs := gw.CloseLongLived(); nws != 1 || nsubs != 2 {
 		t.Errorf("closed %d websockets and %d subscriptions, want 1 and 2", nws, nsubs)
 	}
-	err = closedWith(ws)
+	err := closedWith(ws)
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
 		t.Errorf("websocket ended with %v, want close 1001", err)

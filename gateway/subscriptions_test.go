@@ -65,6 +65,29 @@ type logEvent struct {
 	Errors []gqlError
 }
 
+// subscribeSSE starts the logs subscription as alice over SSE (POST with
+// Accept: text/event-stream); the body is closed when the test ends.
+func subscribeSSE(t *testing.T, srv *httptest.Server, vars map[string]any) *http.Response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": logsSubscription, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	return resp
+}
+
 // readLogs reads events until complete, returning line ids and errors.
 func readLogs(t *testing.T, c *websocket.Conn) (ids []string, errs []gqlError) {
 	t.Helper()
@@ -289,16 +312,7 @@ func TestLegacyProtocolAndSSE(t *testing.T) {
 		t.Errorf("graphql-ws delivered %d lines, want 3", n)
 	}
 
-	body, _ := json.Marshal(map[string]any{"query": logsSubscription, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := subscribeSSE(t, srv, vars)
 	var events []string
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
