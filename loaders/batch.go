@@ -121,6 +121,10 @@ type byIDSpec[K comparable, P comparable, LK comparable, V any] struct {
 	id      func(K) string                       // the id a key asks for
 	itemID  func(*V) string                      // the id of a list item
 	get     func(context.Context, K) (*V, error) // one GET
+	// viaList answers every batch from the list (misses still cost a GET):
+	// for short lists that sibling fields usually want anyway, so that the
+	// sharing does not depend on which field the scheduler runs first.
+	viaList bool
 }
 
 // byIDInputCapacity is the queue of keys waiting for a by-id batch: the
@@ -153,7 +157,7 @@ func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders,
 
 func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.Context, l *Loaders, spec byIDSpec[K, P, LK, V], p P, g *byIDGroup[K], results []*dataloader.Result[*V]) {
 	var found map[string]*V
-	if lk := spec.listKey(p); !l.opts.Naive && (len(g.keys) > 1 || spec.list.requested(ctx, lk)) {
+	if lk := spec.listKey(p); !l.opts.Naive && (spec.viaList || len(g.keys) > 1 || spec.list.requested(ctx, lk)) {
 		items, err := spec.list.get(ctx, lk)
 		if err != nil {
 			for _, i := range g.pos {

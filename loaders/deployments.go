@@ -28,6 +28,7 @@ func (l *Loaders) initDeployments() {
 	})
 	l.deployment = newByIDLoader(l, byIDSpec[grandchildKey, listKey, listKey, upstream.Deployment]{
 		name:    "deployment",
+		viaList: true, // an application's deployments: a short list, wanted by siblings
 		parent:  func(k grandchildKey) listKey { return listKey{token: k.token, owner: k.owner, app: k.app} },
 		listKey: func(p listKey) listKey { return p },
 		list:    l.deployments,
