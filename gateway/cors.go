@@ -3,9 +3,6 @@ package gateway
 import (
 	"net/http"
 	"slices"
-	"strings"
-
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/cleverql/gateway/graph/gqlerr"
 )
@@ -26,9 +23,7 @@ func (g *Gateway) cors(next http.Handler) http.Handler {
 		}
 		h := w.Header()
 		h.Add("Vary", "Origin")
-		allowed := slices.ContainsFunc(g.opts.AllowedOrigins, func(a string) bool {
-			return strings.EqualFold(strings.TrimSuffix(a, "/"), origin)
-		})
+		allowed := listed(g.opts.AllowedOrigins, origin)
 		switch {
 		case allowed:
 			h.Set("Access-Control-Allow-Origin", origin)
@@ -55,7 +50,4 @@ func (g *Gateway) cors(next http.Handler) http.Handler {
 	})
 }
 
-var errOriginNotAllowedCORS = &gqlerror.Error{
-	Message:    "this origin may not call the gateway from a browser: add it to the gateway's allowed origins",
-	Extensions: map[string]any{"code": gqlerr.Forbidden},
-}
+var errOriginNotAllowedCORS = gqlerr.New(gqlerr.Forbidden, "this origin may not call the gateway from a browser: add it to the gateway's allowed origins")

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/vektah/gqlparser/v2/gqlerror"
-
 	"github.com/cleverql/gateway/graph/gqlerr"
 )
 
@@ -91,10 +89,7 @@ func (g *Gateway) CloseLongLived() (websockets, subscriptions int) {
 
 const closeGoingAway = 1001
 
-var errDraining = &gqlerror.Error{
-	Message:    "the gateway is shutting down: reconnect to another instance",
-	Extensions: map[string]any{"code": gqlerr.UpstreamUnavailable},
-}
+var errDraining = gqlerr.New(gqlerr.UpstreamUnavailable, "the gateway is shutting down: reconnect to another instance")
 
 // refuseWhileDraining answers new websocket upgrades with 503 once draining.
 func (g *Gateway) refuseWhileDraining(next http.Handler) http.Handler {

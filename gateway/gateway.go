@@ -7,7 +7,6 @@ package gateway
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -236,7 +235,7 @@ func (g *Gateway) withDeadline(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if streams(r.Header) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -257,7 +256,7 @@ func (g *Gateway) limitBody(next http.Handler) http.Handler {
 		if r.ContentLength > n {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			writeJSON(w, map[string]any{"errors": []any{badInput(fmt.Sprintf("the request body exceeds %d bytes", n))}})
+			writeJSON(w, map[string]any{"errors": []any{gqlerr.BadInput("the request body exceeds %d bytes", n)}})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)

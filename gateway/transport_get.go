@@ -37,7 +37,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		fail(http.StatusBadRequest, badInput("the query string is not valid URL encoding"))
+		fail(http.StatusBadRequest, gqlerr.BadInput("the query string is not valid URL encoding"))
 		return
 	}
 	raw := &graphql.RawParams{Query: query.Get("query"), OperationName: query.Get("operationName"), Headers: r.Header}
@@ -47,7 +47,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 			dec := json.NewDecoder(strings.NewReader(v))
 			dec.UseNumber()
 			if dec.Decode(dst) != nil {
-				fail(http.StatusBadRequest, badInput("the "+name+" parameter must be a JSON object"))
+				fail(http.StatusBadRequest, gqlerr.BadInput("the %s parameter must be a JSON object", name))
 				return
 			}
 		}
@@ -62,7 +62,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	if opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
-		fail(http.StatusMethodNotAllowed, badInput("GET requests only allow queries: send "+string(opCtx.Operation.Operation)+"s with POST"))
+		fail(http.StatusMethodNotAllowed, gqlerr.BadInput("GET requests only allow queries: send %ss with POST", opCtx.Operation.Operation))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
@@ -72,10 +72,6 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		w.Header().Add("Vary", "Authorization")
 	}
 	writeJSON(w, resp)
-}
-
-func badInput(msg string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": gqlerr.BadUserInput}}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -97,5 +93,5 @@ func (unsupportedTransport) Do(w http.ResponseWriter, r *http.Request, exec grap
 		w.Header().Set("Allow", "GET, POST")
 	}
 	w.WriteHeader(status)
-	writeJSON(w, exec.DispatchError(r.Context(), gqlerror.List{badInput(msg)}))
+	writeJSON(w, exec.DispatchError(r.Context(), gqlerror.List{gqlerr.BadInput("%s", msg)}))
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/graph/gqlerr"
@@ -36,10 +34,7 @@ func (g *Gateway) checkOrigin(next http.Handler) http.Handler {
 	})
 }
 
-var errOriginNotAllowed = &gqlerror.Error{
-	Message:    "this origin may not open websockets here: add it to the gateway's allowed origins",
-	Extensions: map[string]any{"code": gqlerr.Forbidden},
-}
+var errOriginNotAllowed = gqlerr.New(gqlerr.Forbidden, "this origin may not open websockets here: add it to the gateway's allowed origins")
 
 // originAllowed is the websocket origin policy: clients that send no Origin
 // (not browsers), same-origin pages, and the allow-list pass; "*" in the
@@ -57,8 +52,14 @@ func originAllowed(allowed []string) func(*http.Request) bool {
 		if strings.EqualFold(u.Host, r.Host) {
 			return true
 		}
-		return slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(strings.TrimSuffix(a, "/"), origin) })
+		return listed(allowed, origin)
 	}
+}
+
+// listed reports whether origin is one of the allowed origins (a trailing
+// slash and the case of the list are forgiven).
+func listed(allowed []string, origin string) bool {
+	return slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(strings.TrimSuffix(a, "/"), origin) })
 }
 
 var errBadToken = errors.New("the Authorization value in connection_init is not a token")
@@ -104,10 +105,7 @@ func (g *Gateway) takeSubscriptionSlot(ctx context.Context) error {
 	max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
 	if n.Add(1) > max {
 		n.Add(-1)
-		return &gqlerror.Error{
-			Message:    fmt.Sprintf("this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max),
-			Extensions: map[string]any{"code": gqlerr.QueryTooComplex},
-		}
+		return gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max)
 	}
 	context.AfterFunc(ctx, func() { n.Add(-1) })
 	return nil

@@ -34,12 +34,14 @@ const (
 	Internal            = "INTERNAL"
 )
 
+// New is an error of the gateway's own with a contract code.
+func New(code, format string, args ...any) *gqlerror.Error {
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
+}
+
 // BadInput is an argument error found before any upstream call.
-func BadInput(format string, args ...any) error {
-	return &gqlerror.Error{
-		Message:    fmt.Sprintf(format, args...),
-		Extensions: map[string]any{"code": BadUserInput},
-	}
+func BadInput(format string, args ...any) *gqlerror.Error {
+	return New(BadUserInput, format, args...)
 }
 
 // codes maps error classes to a code and the message a client reads.
