@@ -8,9 +8,7 @@ import (
 
 func (l *Loaders) initBilling() {
 	l.invoices = newListLoader(l, func(ctx context.Context, k listKey) ([]upstream.Invoice, error) {
-		opts, _ := l.invoiceFilters.Load(k)
-		filter, _ := opts.(*upstream.ListInvoicesOptions) // nil when a by-id lookup asked for the default list
-		return l.as(k.token).ListInvoices(ctx, k.owner, filter)
+		return l.as(k.token).ListInvoices(ctx, k.owner, l.invoiceFilters.get(k))
 	}, func(ctx context.Context, k listKey, invs []upstream.Invoice) {
 		for i := range invs {
 			l.invoice.Prime(ctx, childKey{k.token, k.owner, invs[i].Number}, &invs[i])
@@ -37,7 +35,7 @@ func Invoices(ctx context.Context, orgID string, opts *upstream.ListInvoicesOpti
 		return nil, err
 	}
 	k := listKey{token: l.token, owner: orgID, query: opts.Values().Encode()}
-	l.invoiceFilters.LoadOrStore(k, opts)
+	l.invoiceFilters.put(k, opts)
 	return l.invoices.get(ctx, k)
 }
 

@@ -8,9 +8,7 @@ import (
 
 func (l *Loaders) initInstances() {
 	l.instances = newListLoader(l, func(ctx context.Context, k listKey) ([]upstream.Instance, error) {
-		opts, _ := l.instanceFilters.Load(k)
-		filter, _ := opts.(*upstream.ListInstancesOptions) // nil when a by-id lookup asked for the default list
-		return l.as(k.token).ListInstances(ctx, k.owner, k.app, filter)
+		return l.as(k.token).ListInstances(ctx, k.owner, k.app, l.instanceFilters.get(k))
 	}, nil)
 }
 
@@ -22,7 +20,7 @@ func Instances(ctx context.Context, ownerID, appID string, opts *upstream.ListIn
 		return nil, err
 	}
 	k := listKey{l.token, ownerID, appID, opts.Values().Encode()}
-	l.instanceFilters.LoadOrStore(k, opts)
+	l.instanceFilters.put(k, opts)
 	return l.instances.get(ctx, k)
 }
 

@@ -53,21 +53,19 @@ type Loaders struct {
 	opts   Options
 	sem    chan struct{}
 
-	self          *dataloader.Loader[tokenKey, *upstream.User]
-	organisations *listLoader[tokenKey, upstream.Organisation]
-	organisation  *dataloader.Loader[idKey, *upstream.Organisation]
-	applications  *listLoader[idKey, upstream.Application]
-	application   *dataloader.Loader[childKey, *upstream.Application]
-	zones         *listLoader[tokenKey, upstream.Zone]
-	deployments   *listLoader[listKey, upstream.Deployment]
-	deployment    *dataloader.Loader[grandchildKey, *upstream.Deployment]
-	instances     *listLoader[listKey, upstream.Instance]
-	// instanceFilters holds the options behind each instances key (whose
-	// query is their encoding), so the fetch can send them as they were.
-	instanceFilters sync.Map // listKey → *upstream.ListInstancesOptions
+	self            *dataloader.Loader[tokenKey, *upstream.User]
+	organisations   *listLoader[tokenKey, upstream.Organisation]
+	organisation    *dataloader.Loader[idKey, *upstream.Organisation]
+	applications    *listLoader[idKey, upstream.Application]
+	application     *dataloader.Loader[childKey, *upstream.Application]
+	zones           *listLoader[tokenKey, upstream.Zone]
+	deployments     *listLoader[listKey, upstream.Deployment]
+	deployment      *dataloader.Loader[grandchildKey, *upstream.Deployment]
+	instances       *listLoader[listKey, upstream.Instance]
+	instanceFilters filters[upstream.ListInstancesOptions]
 	loadBalancers   *listLoader[childKey, upstream.LoadBalancer]
 	invoices        *listLoader[listKey, upstream.Invoice]
-	invoiceFilters  sync.Map // listKey → *upstream.ListInvoicesOptions, as instanceFilters
+	invoiceFilters  filters[upstream.ListInvoicesOptions]
 	invoice         *dataloader.Loader[childKey, *upstream.Invoice]
 	addons          *listLoader[idKey, upstream.Addon]
 	operator        *dataloader.Loader[operatorKey, *upstream.Operator]
@@ -116,6 +114,20 @@ func New(client *upstream.Client, token string, opts Options) *Loaders {
 	l.initBilling()
 	l.initOperators()
 	return l
+}
+
+// filters keeps the options behind filtered list keys (whose query is
+// their encoding), so that a fetch sends them as they were given.
+type filters[O any] struct{ m sync.Map }
+
+func (f *filters[O]) put(k listKey, o *O) { f.m.LoadOrStore(k, o) }
+
+// get returns the options of k; nil (the upstream's default list) when
+// none was put, as for the list a by-id lookup asks for.
+func (f *filters[O]) get(k listKey) *O {
+	v, _ := f.m.Load(k)
+	o, _ := v.(*O)
+	return o
 }
 
 type ctxKey struct{}

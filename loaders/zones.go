@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -37,14 +38,5 @@ func Zone(ctx context.Context, id, name string) (*upstream.Zone, error) {
 	if id != "" && name != "" {
 		return Zone(ctx, "", name)
 	}
-	return nil, fmt.Errorf("zone %q: %w", firstNonEmpty(id, name), upstream.ErrNotFound)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return nil, fmt.Errorf("zone %q: %w", cmp.Or(id, name), upstream.ErrNotFound)
 }
