@@ -119,12 +119,19 @@ func (p Presenter) Present(ctx context.Context, err error) *gqlerror.Error {
 	}
 	id := p.RequestID(ctx)
 	p.Logger.ErrorContext(ctx, "internal error", "requestId", id, "path", out.Path.String(), "error", err.Error())
-	out.Message = "internal error"
-	out.Extensions["code"] = Internal
-	if id != "" {
-		out.Extensions["requestId"] = id
-	}
+	in := internal(id)
+	out.Message, out.Extensions = in.Message, in.Extensions
 	return out
+}
+
+// internal is what a client reads of an internal error: nothing of it but
+// the request id that finds its log line.
+func internal(requestID string) *gqlerror.Error {
+	e := New(Internal, "internal error")
+	if requestID != "" {
+		e.Extensions["requestId"] = requestID
+	}
+	return e
 }
 
 // Recover is gqlgen's recover func: a panic in a resolver becomes an
@@ -133,11 +140,7 @@ func (p Presenter) Present(ctx context.Context, err error) *gqlerror.Error {
 func (p Presenter) Recover(ctx context.Context, v any) error {
 	id := p.RequestID(ctx)
 	p.Logger.ErrorContext(ctx, "panic in resolver", "requestId", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	ext := map[string]any{"code": Internal}
-	if id != "" {
-		ext["requestId"] = id
-	}
-	return &gqlerror.Error{Message: "internal error", Extensions: ext}
+	return internal(id)
 }
 
 // HTTPStatus is the status a non-GraphQL route answers for a code.
