@@ -215,7 +215,7 @@ func (g *Gateway) withLoaders(ctx context.Context) context.Context {
 	if g.opts.Metrics != nil {
 		opts.OnBatch = g.opts.Metrics.Batch
 	}
-	return loaders.WithLazy(ctx, func() *loaders.Loaders { return loaders.New(g.opts.Client, tok, opts) })
+	return loaders.WithLazy(ctx, g.opts.Client, tok, opts)
 }
 
 // argumentRules are the argument checks beyond types (see limits.Extension).

@@ -133,22 +133,27 @@ func (f *filters[O]) get(k listKey) *O {
 type ctxKey struct{}
 
 // holder builds a response's Loaders on first use: a subscription event or
-// a response that needs none costs nothing.
+// a response that needs none costs nothing. A stream needs only the
+// caller's client, which it gets without building them.
 type holder struct {
-	once  sync.Once
-	build func() *Loaders
-	l     *Loaders
+	once   sync.Once
+	client *upstream.Client
+	token  string
+	opts   Options
+	l      *Loaders
 }
 
 // With returns a context carrying l.
 func With(ctx context.Context, l *Loaders) context.Context {
-	return WithLazy(ctx, func() *Loaders { return l })
+	h := &holder{client: l.client, token: l.token, l: l}
+	h.once.Do(func() {})
+	return context.WithValue(ctx, ctxKey{}, h)
 }
 
-// WithLazy returns a context carrying the Loaders build returns, built
-// when a resolver first asks for them.
-func WithLazy(ctx context.Context, build func() *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &holder{build: build})
+// WithLazy returns a context carrying the Loaders New(client, token, opts)
+// returns, built when a resolver first asks for them.
+func WithLazy(ctx context.Context, client *upstream.Client, token string, opts Options) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &holder{client: client, token: token, opts: opts})
 }
 
 // ErrNoLoaders means a resolver ran without loaders in its context: a wiring
@@ -161,18 +166,19 @@ func from(ctx context.Context) (*Loaders, error) {
 	if !ok {
 		return nil, ErrNoLoaders
 	}
-	h.once.Do(func() { h.l = h.build() })
+	h.once.Do(func() { h.l = New(h.client, h.token, h.opts) })
 	return h.l, nil
 }
 
 // Client returns the upstream client of the response's caller, for what no
-// loader caches: streams.
+// loader caches: streams. It builds no loaders, so that a subscription
+// holds none for its lifetime.
 func Client(ctx context.Context) (*upstream.Client, error) {
-	l, err := from(ctx)
-	if err != nil {
-		return nil, err
+	h, ok := ctx.Value(ctxKey{}).(*holder)
+	if !ok {
+		return nil, ErrNoLoaders
 	}
-	return l.as(l.token), nil
+	return h.client.WithToken(h.token), nil
 }
 
 // as returns the client that calls upstream with token.

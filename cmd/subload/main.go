@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,19 +29,20 @@ func main() {
 	fakeBin := flag.String("fake-bin", "", "the cmd/fakeapi binary")
 	ns := flag.String("n", "100,1000,2000", "subscription counts to measure, increasing")
 	hold := flag.Duration("hold", 10*time.Second, "how long each level is measured")
+	profiles := flag.String("profile", "", "a directory to save the gateway's heap and goroutine profiles in, at each level")
 	perConn := flag.Int("per-conn", 1, "subscriptions per websocket connection (1: one per connection, as browser tabs; more: as a graphql-ws client multiplexes)")
 	flag.Parse()
 	if *gatewayBin == "" || *fakeBin == "" {
 		fmt.Fprintln(os.Stderr, "subload: -gateway-bin and -fake-bin are required")
 		os.Exit(2)
 	}
-	if err := run(*gatewayBin, *fakeBin, *ns, *hold, max(1, *perConn)); err != nil {
+	if err := run(*gatewayBin, *fakeBin, *ns, *hold, max(1, *perConn), *profiles); err != nil {
 		fmt.Fprintln(os.Stderr, "subload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int) error {
+func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, profiles string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	fake, fakeURL, err := benchkit.StartFake(ctx, fakeBin, "-log-interval", "100ms", "-live-dates")
@@ -63,6 +65,11 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int) error 
 	fmt.Println("| subscriptions | RSS/sub | heap/sub | goroutines/sub | lines read | delay p50 | delay p99 | errors |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 
+	if profiles != "" {
+		if err := os.MkdirAll(profiles, 0o755); err != nil {
+			return err
+		}
+	}
 	subs := benchkit.NewSubscriptions(gw.URL, benchkit.TokenAlice, apps, perConn)
 	defer subs.Close()
 	for _, field := range strings.Split(ns, ",") {
@@ -77,9 +84,26 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int) error 
 			return err
 		}
 		subs.Record()
+		cpu := make(chan error, 1)
+		if profiles != "" { // a CPU profile of the middle of the hold
+			go func() {
+				time.Sleep(hold / 4)
+				cpu <- saveProfile(gw, profiles, fmt.Sprintf("profile?seconds=%d", max(1, int(hold/2/time.Second))), "cpu", n)
+			}()
+		} else {
+			cpu <- nil
+		}
 		time.Sleep(hold)
+		if err := <-cpu; err != nil {
+			return err
+		}
 		delays, errs := subs.Take()
 		m := measure(gw)
+		if profiles != "" {
+			if err := saveProfiles(gw, profiles, n); err != nil {
+				return err
+			}
+		}
 		slices.Sort(delays)
 		fmt.Printf("| %d | %.1f KiB | %.1f KiB | %.2f | %d | %s | %s | %d |\n", n,
 			benchkit.KiB(m.rss-idle.rss)/float64(n), benchkit.KiB(m.heap-idle.heap)/float64(n),
@@ -100,4 +124,25 @@ func measure(gw *benchkit.Gateway) measures {
 	p, _ := benchkit.ReadProc(gw.Pid())
 	r := benchkit.ScrapeRuntime(gw.PprofURL)
 	return measures{rss: p.RSS, heap: r.HeapInuse, goroutines: r.Goroutines}
+}
+
+// saveProfiles saves the gateway's heap and goroutine profiles at level n
+// in dir, for go tool pprof.
+func saveProfiles(gw *benchkit.Gateway, dir string, n int) error {
+	for _, name := range []string{"heap", "goroutine"} {
+		if err := saveProfile(gw, dir, name, name, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveProfile saves the gateway's profile at path (under /debug/pprof/)
+// as dir/name-n.pb.gz.
+func saveProfile(gw *benchkit.Gateway, dir, path, name string, n int) error {
+	b, err := benchkit.Get(gw.PprofURL + "/debug/pprof/" + path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.pb.gz", name, n)), b, 0o644)
 }

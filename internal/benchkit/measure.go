@@ -129,6 +129,20 @@ func ScrapeRuntime(pprofURL string) Runtime {
 	return r
 }
 
+// Get fetches url whole, for a profile to save; a status other than 200 is
+// an error.
+func Get(url string) ([]byte, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
 func get(url string) []byte {
 	resp, err := http.Get(url)
 	if err != nil {
