@@ -66,6 +66,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxWebsocketMessage bounds a message a client sends (0: 64 KiB).
 	MaxWebsocketMessage int64
+	// WebsocketKeepAlive is how often a websocket is pinged (0: 10 s); a
+	// peer that answers nothing for two periods is disconnected.
+	WebsocketKeepAlive time.Duration
 	// MaxSubscriptionsPerConnection bounds the subscriptions one websocket
 	// carries at once (0: 100).
 	MaxSubscriptionsPerConnection int
@@ -143,12 +146,13 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: res})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
-		Implementation:        newGorillaWebsocket(10*time.Second, &g.long),
-		InitFunc:              g.websocketInit,
-		InitTimeout:           10 * time.Second, // sockets that never send connection_init are closed
-		KeepAlivePingInterval: 10 * time.Second, // graphql-ws keep-alive messages
-		PingPongInterval:      15 * time.Second, // graphql-transport-ws: a peer that misses a pong for 30 s is gone
-		PayloadReadLimit:      ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
+		// Keep-alive is the adapter's, on a timer per socket rather than
+		// gqlgen's goroutine per socket (KeepAlivePingInterval and
+		// PingPongInterval stay 0).
+		Implementation:   newGorillaWebsocket(10*time.Second, cmp.Or(g.opts.WebsocketKeepAlive, 10*time.Second), &g.long),
+		InitFunc:         g.websocketInit,
+		InitTimeout:      10 * time.Second, // sockets that never send connection_init are closed
+		PayloadReadLimit: ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
 	})
 	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
