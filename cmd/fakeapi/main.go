@@ -19,12 +19,14 @@ func main() {
 	latency := flag.Duration("latency", 0, "added to every answer")
 	logInterval := flag.Duration("log-interval", 100*time.Millisecond, "between live log lines of a stream")
 	liveDates := flag.Bool("live-dates", false, "date live log lines when they are sent (to measure delivery delay)")
+	spreadLogs := flag.Bool("spread-logs", false, "start each live log stream at a random phase of the interval, instead of in step with the streams opened with it")
 	flag.Parse()
 
 	fake := upstreamtest.New()
 	fake.SetLatency(*latency)
 	fake.SetLogInterval(*logInterval)
 	fake.SetLiveDates(*liveDates)
+	fake.SetSpreadLogs(*spreadLogs)
 	if err := fake.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "fakeapi:", err)
 		os.Exit(1)

@@ -30,22 +30,23 @@ func main() {
 	ns := flag.String("n", "100,1000,2000", "subscription counts to measure, increasing")
 	hold := flag.Duration("hold", 10*time.Second, "how long each level is measured")
 	profiles := flag.String("profile", "", "a directory to save the gateway's heap and goroutine profiles in, at each level")
+	spread := flag.Bool("spread", false, "start the applications' log streams at random phases (the fake's -spread-logs), as independent applications log; without it every stream ticks in step, so each line of every application reaches its subscribers at the same instant: the worst case")
 	perConn := flag.Int("per-conn", 1, "subscriptions per websocket connection (1: one per connection, as browser tabs; more: as a graphql-ws client multiplexes)")
 	flag.Parse()
 	if *gatewayBin == "" || *fakeBin == "" {
 		fmt.Fprintln(os.Stderr, "subload: -gateway-bin and -fake-bin are required")
 		os.Exit(2)
 	}
-	if err := run(*gatewayBin, *fakeBin, *ns, *hold, max(1, *perConn), *profiles); err != nil {
+	if err := run(*gatewayBin, *fakeBin, *ns, *hold, max(1, *perConn), *spread, *profiles); err != nil {
 		fmt.Fprintln(os.Stderr, "subload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, profiles string) error {
+func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread bool, profiles string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	fake, fakeURL, err := benchkit.StartFake(ctx, fakeBin, "-log-interval", "100ms", "-live-dates")
+	fake, fakeURL, err := benchkit.StartFake(ctx, fakeBin, "-log-interval", "100ms", "-live-dates", fmt.Sprintf("-spread-logs=%t", spread))
 	if err != nil {
 		return err
 	}
@@ -60,8 +61,12 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, profil
 		return err
 	}
 	idle := measure(gw)
-	fmt.Printf("gateway idle: RSS %.1f MiB, heap in use %.1f MiB, %d goroutines; %d applications to follow; %d subscription(s) per connection\n\n",
-		benchkit.MiB(idle.rss), benchkit.MiB(idle.heap), idle.goroutines, len(apps), perConn)
+	phases := "in step (every application's line at the same instant)"
+	if spread {
+		phases = "spread (each application at its own phase)"
+	}
+	fmt.Printf("gateway idle: RSS %.1f MiB, heap in use %.1f MiB, %d goroutines; %d applications to follow, their log streams %s; %d subscription(s) per connection\n\n",
+		benchkit.MiB(idle.rss), benchkit.MiB(idle.heap), idle.goroutines, len(apps), phases, perConn)
 	fmt.Println("| subscriptions | RSS/sub | heap/sub | goroutines/sub | lines read | delay p50 | delay p99 | errors |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|")
 

@@ -2,6 +2,7 @@ package upstreamtest
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -141,6 +142,13 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 	for ; n < LogsPast; n++ {
 		if ctx.Err() != nil || !emit(n, false) {
 			return
+		}
+	}
+	if w.spread {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(rand.N(w.interval)):
 		}
 	}
 	lines := time.NewTicker(w.interval)

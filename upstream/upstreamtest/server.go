@@ -45,6 +45,7 @@ type Server struct {
 	logInterval       time.Duration // between live log lines; 0: defaultLogInterval
 	heartbeatInterval time.Duration // between heartbeats; 0: defaultHeartbeatInterval
 	liveDates         bool          // live log lines are dated when sent
+	spreadLogs        bool          // live log streams start at random phases
 	streams           int           // event streams open
 	streamsChanged    chan struct{} // closed (and dropped) when streams changes
 

@@ -52,6 +52,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, src eventSo
 		interval:  cmpOr(s.logInterval, defaultLogInterval),
 		heartbeat: cmpOr(s.heartbeatInterval, defaultHeartbeatInterval),
 		liveDates: s.liveDates,
+		spread:    s.spreadLogs,
 	}
 	s.mu.Unlock()
 	s.addStreams(1)
@@ -80,6 +81,7 @@ type eventWriter struct {
 	interval  time.Duration // between live data events
 	heartbeat time.Duration // between heartbeats
 	liveDates bool          // date live lines when they are sent
+	spread    bool          // wait a random part of interval before the first live line
 }
 
 // data writes an event that carries data (a log line), the kind CutAfter
@@ -148,6 +150,18 @@ func (s *Server) SetLiveDates(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.liveDates = on
+}
+
+// SetSpreadLogs makes each live logs stream wait a random part of the log
+// interval before its first live line, so that streams opened together do
+// not send their lines at the same instants, as independent applications
+// don't; off (the default), every stream opened at once ticks in step, the
+// worst case for whoever fans their lines out. Streams opened afterwards
+// use it; [Server.Reset] leaves it as it is.
+func (s *Server) SetSpreadLogs(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spreadLogs = on
 }
 
 // OpenStreams returns how many event streams are open: a stream opens before
