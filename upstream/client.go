@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -220,7 +221,7 @@ func (c *Client) do(req *http.Request, v any) error {
 	if v == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeBody(resp, v); err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return fmt.Errorf("%s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
 		}
@@ -231,6 +232,39 @@ func (c *Client) do(req *http.Request, v any) error {
 		}
 	}
 	return nil
+}
+
+// bodies are the buffers answers are read into before decoding: an
+// answer costs one buffer of its size, reused, where a json.Decoder grows
+// one by doubling for every answer (a fifth of a nested query's
+// allocations, most of them for 80 KB application lists).
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const (
+	maxPooledBody = 1 << 20  // a larger buffer is left to the GC
+	maxPresized   = 32 << 20 // a Content-Length beyond this is not trusted to size the buffer
+)
+
+// decodeBody decodes resp's JSON body into v; an empty body leaves v as it
+// is. Decoding copies what it keeps, so the buffer can serve again.
+func decodeBody(resp *http.Response, v any) error {
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	if n := resp.ContentLength; n > 0 && n <= maxPresized {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to read EOF without growing
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return nil
+	}
+	return json.Unmarshal(buf.Bytes(), v)
 }
 
 // send performs req and returns a 2xx response whose body the caller must
