@@ -7,17 +7,20 @@ import (
 	"sync"
 )
 
-// defaultMaxConcurrentPerToken bounds one caller's calls in flight. One
-// GraphQL response fans out to a few dozen calls at most once the loaders
-// batch them, so 32 rarely makes a caller wait, while a caller that opens
-// many responses at once cannot keep hundreds of calls open upstream (and
-// get every token of the gateway rate limited).
-const defaultMaxConcurrentPerToken = 32
+// defaultMaxConcurrentPerToken bounds one caller's calls in flight. Once
+// the loaders batch them, one GraphQL response fans out to at most a few
+// calls per application at one depth: 67 for the nested query over two
+// organisations of 20 and 2 applications (3 lists each, and the zones).
+// A bound below that costs such a response a whole extra upstream round
+// trip; 128 still keeps a caller that opens many responses at once from
+// holding hundreds of calls open upstream (and getting every token of the
+// gateway rate limited).
+const defaultMaxConcurrentPerToken = 128
 
 // WithMaxConcurrentPerToken allows at most n upstream calls in flight at once
 // per distinct Authorization value (anonymous calls share one bound), over
 // every copy of the Client made by [Client.WithToken]. A call waits for a
-// slot as long as its context allows. The default is 32; 0 means unbounded.
+// slot as long as its context allows. The default is 128; 0 means unbounded.
 //
 // The bound is held by the Client that [New] returns, so a process that
 // builds one Client (as the gateway does) has one bound per token.
