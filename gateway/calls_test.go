@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cleverql/gateway/gateway"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
@@ -174,5 +176,162 @@ func TestNaiveModeSameAnswerMoreCalls(t *testing.T) {
 		t.Errorf("naive mode made %d calls, expected far more than 63", n)
 	} else {
 		t.Logf("naive: %d upstream calls; with loaders: 63 (%.1fx)", n, float64(n)/63)
+	}
+}
+
+// twoOrgsQuery is cmd/bench workload 3's request: nestedQuery's selection
+// on two organisations at once.
+const twoOrgsQuery = `query($a: ID!, $b: ID!) {
+	a: organisation(id: $a) { applications { zone { name } deployments { id instances { id } } instances { id deployment { id } } loadBalancer { id } } }
+	b: organisation(id: $b) { applications { zone { name } deployments { id instances { id } } instances { id deployment { id } } loadBalancer { id } } } }`
+
+// The two organisation(id) fields of twoOrgsQuery cost one organisations
+// list, not a GET each: 1 + 2 applications lists + 1 zones list + 3 per
+// application (OrgAcme's 20, OrgBeta's 2) = 70 calls. Both ids are read
+// from the operation, so the count does not depend on their loads meeting
+// within the loader's batch wait: it holds with 20 requests at once on a
+// busy CPU, and with the organisation routes slowed down (the list is then
+// in flight when the second field asks).
+func TestTwoOrganisationsCallCount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	vars := map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta}
+	perRequest := map[string]int{
+		upstreamtest.RouteOrganisations:            1,
+		upstreamtest.RouteOrganisationApplications: 2,
+		upstreamtest.RouteZones:                    1,
+		upstreamtest.RouteDeployments:              22,
+		upstreamtest.RouteInstances:                22,
+		upstreamtest.RouteLoadBalancers:            22,
+	}
+	// Rounds of 1 and of 20 requests at once; every other round slows the
+	// organisation routes down by 20 ms.
+	for round, parallel := range []int{1, 1, 1, 20, 20, 20} {
+		e.fake.ClearFaults()
+		if round%2 == 1 {
+			for _, route := range []string{upstreamtest.RouteOrganisations, upstreamtest.RouteOrganisation} {
+				e.fake.Inject(route, upstreamtest.Fault{Latency: 20 * time.Millisecond})
+			}
+		}
+		e.fake.ResetCounts()
+		rs := make([]response, parallel)
+		var wg sync.WaitGroup
+		for i := range rs {
+			wg.Go(func() { rs[i] = e.query(t, upstreamtest.TokenAlice, twoOrgsQuery, vars) })
+		}
+		wg.Wait()
+		for _, r := range rs {
+			mustNoErrors(t, r)
+			if n := len(pick(t, r.Data, "a", "applications").([]any)) + len(pick(t, r.Data, "b", "applications").([]any)); n != 22 {
+				t.Fatalf("round %d: %d applications, want 22", round, n)
+			}
+		}
+		// Each request costs at least perRequest (its loaders are its own),
+		// so the sums are met only if each costs exactly that.
+		want := map[string]int{}
+		for route, n := range perRequest {
+			want[route] = n * parallel
+		}
+		if diff := cmp.Diff(want, e.fake.Counts()); diff != "" {
+			t.Fatalf("round %d, %d requests at once: upstream calls per route (-want +got):\n%s", round, parallel, diff)
+		}
+	}
+}
+
+// Root fields of one name share their loads whatever their order or
+// scheduling: their keys are read from the operation (through aliases,
+// fragments and variables, without the fields @skip leaves out), and each
+// field answers for its own key alone.
+func TestRootSiblingsShareLoads(t *testing.T) {
+	t.Parallel()
+	const (
+		twoOrgs = `query($a: ID!, $b: ID!) { a: organisation(id: $a) { id } b: organisation(id: $b) { id } }`
+		twoApps = `query($o: ID!, $a: ID!, $b: ID!) { a: application(ownerId: $o, id: $a) { id } b: application(ownerId: $o, id: $b) { id } }`
+		unknown = "orga_00000000-0000-4000-8000-000000000000"
+	)
+	tests := []struct {
+		name  string
+		naive bool
+		query string
+		vars  map[string]any
+		ids   map[string]any    // alias → the id answered (nil: null)
+		codes map[string]string // path → extensions.code
+		calls map[string]int
+	}{{
+		name:  "two ids",
+		query: twoOrgs,
+		vars:  map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta},
+		ids:   map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta},
+		calls: map[string]int{upstreamtest.RouteOrganisations: 1},
+	}, {
+		name:  "the same id twice",
+		query: twoOrgs,
+		vars:  map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgAcme},
+		ids:   map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgAcme},
+		calls: map[string]int{upstreamtest.RouteOrganisation: 1},
+	}, {
+		name:  "an unknown id",
+		query: twoOrgs,
+		vars:  map[string]any{"a": upstreamtest.OrgAcme, "b": unknown},
+		ids:   map[string]any{"a": upstreamtest.OrgAcme, "b": nil},
+		codes: map[string]string{"b": "NOT_FOUND"},
+		// The list lacks it: one GET confirms the upstream's own answer.
+		calls: map[string]int{upstreamtest.RouteOrganisations: 1, upstreamtest.RouteOrganisation: 1},
+	}, {
+		name: "a literal id in a fragment",
+		query: `query($a: ID!) { a: organisation(id: $a) { id } ...b }
+			fragment b on Query { b: organisation(id: "` + upstreamtest.OrgBeta + `") { id } }`,
+		vars:  map[string]any{"a": upstreamtest.OrgAcme},
+		ids:   map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta},
+		calls: map[string]int{upstreamtest.RouteOrganisations: 1},
+	}, {
+		name:  "a skipped field",
+		query: `query($a: ID!, $b: ID!) { a: organisation(id: $a) { id } b: organisation(id: $b) @skip(if: true) { id } }`,
+		vars:  map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta},
+		ids:   map[string]any{"a": upstreamtest.OrgAcme},
+		calls: map[string]int{upstreamtest.RouteOrganisation: 1},
+	}, {
+		name:  "two applications of one owner",
+		query: twoApps,
+		vars:  map[string]any{"o": upstreamtest.OrgAcme, "a": upstreamtest.AcmeFirstAppID, "b": upstreamtest.AcmeKeycloakAppID},
+		ids:   map[string]any{"a": upstreamtest.AcmeFirstAppID, "b": upstreamtest.AcmeKeycloakAppID},
+		calls: map[string]int{upstreamtest.RouteOrganisationApplications: 1},
+	}, {
+		name:  "naive mode",
+		naive: true,
+		query: twoOrgs,
+		vars:  map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta},
+		ids:   map[string]any{"a": upstreamtest.OrgAcme, "b": upstreamtest.OrgBeta},
+		calls: map[string]int{upstreamtest.RouteOrganisation: 2},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvWith(t, func(o *gateway.Options) { o.Naive = tt.naive })
+			for run := range 10 {
+				e.fake.ResetCounts()
+				r := e.query(t, upstreamtest.TokenAlice, tt.query, tt.vars)
+				ids := map[string]any{}
+				for alias, v := range r.Data {
+					ids[alias] = nil
+					if v != nil {
+						ids[alias] = pick(t, v, "id")
+					}
+				}
+				codes := map[string]string{}
+				for _, ge := range r.Errors {
+					codes[fmt.Sprint(ge.Path...)] = ge.code()
+				}
+				if diff := cmp.Diff(tt.ids, ids); diff != "" {
+					t.Fatalf("run %d: ids answered (-want +got):\n%s", run, diff)
+				}
+				if diff := cmp.Diff(tt.codes, codes, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("run %d: error codes by path (-want +got):\n%s", run, diff)
+				}
+				if diff := cmp.Diff(tt.calls, e.fake.Counts()); diff != "" {
+					t.Fatalf("run %d: upstream calls per route (-want +got):\n%s", run, diff)
+				}
+			}
+		})
 	}
 }

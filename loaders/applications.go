@@ -52,3 +52,17 @@ func Application(ctx context.Context, ownerID, id string) (*upstream.Application
 	}
 	return l.application.Load(ctx, childKey{l.token, ownerID, id})()
 }
+
+// ApplicationAmong is [Application] for one of several lookups the
+// response is known to make together: siblings holds their keys, one row
+// of owner id and application id each (this lookup's own may be among
+// them). Two or more distinct applications of one owner are answered from
+// the owner's applications list, as [OrganisationAmong] explains.
+func ApplicationAmong(ctx context.Context, ownerID, id string, siblings [][]string) (*upstream.Application, error) {
+	l, err := from(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := keysOf(siblings, func(r []string) childKey { return childKey{l.token, r[0], r[1]} }, 2)
+	return l.application.loadAmong(ctx, childKey{l.token, ownerID, id}, keys)
+}

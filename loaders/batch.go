@@ -132,13 +132,20 @@ type byIDSpec[K comparable, P comparable, LK comparable, V any] struct {
 // 1000, allocates 8 KB per batch).
 const byIDInputCapacity = 16
 
+// byIDLoader is a by-id loader and the spec it follows.
+type byIDLoader[K comparable, P comparable, LK comparable, V any] struct {
+	*dataloader.Loader[K, *V]
+	l    *Loaders
+	spec byIDSpec[K, P, LK, V]
+}
+
 // newByIDLoader returns a loader that gathers keys for BatchWait, then per
 // parent: when the response already asked for the parent's list, or asks
 // for more than one of its items, the list answers (one call, shared with
 // the list field), and only ids the list lacks cost a GET each; otherwise
 // one GET answers. A failed list fails every key of its parent.
-func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders, spec byIDSpec[K, P, LK, V]) *dataloader.Loader[K, *V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[*V] {
+func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders, spec byIDSpec[K, P, LK, V]) *byIDLoader[K, P, LK, V] {
+	loader := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[*V] {
 		if l.opts.OnBatch != nil {
 			l.opts.OnBatch(spec.name, len(keys))
 		}
@@ -153,6 +160,49 @@ func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders,
 		return results
 	}, dataloader.WithWait[K, *V](l.opts.BatchWait), dataloader.WithBatchCapacity[K, *V](l.opts.MaxBatch),
 		dataloader.WithInputCapacity[K, *V](byIDInputCapacity), cacheOption[K, *V](l))
+	return &byIDLoader[K, P, LK, V]{Loader: loader, l: l, spec: spec}
+}
+
+// loadAmong loads key, one of keys: the keys that the response is known to
+// load together (the root fields of one name, which gqlgen resolves each in
+// its own goroutine). It decides as a batch of keys would, without the
+// batch: when keys hold another key of key's parent, it waits for the
+// parent's list first, so that the list answers every one of them, however
+// late their loads come. The others find the list cached or in flight; the
+// keys the list lacks, and key's own answer or error, are what Load gives.
+// The decision depends on keys alone, never on whether the loads meet
+// within BatchWait.
+func (b *byIDLoader[K, P, LK, V]) loadAmong(ctx context.Context, key K, keys []K) (*V, error) {
+	if !b.l.opts.Naive && sharesParent(key, keys, b.spec.parent) {
+		if _, err := b.spec.list.get(ctx, b.spec.listKey(b.spec.parent(key))); err != nil {
+			return nil, err // as a batch of them would fail
+		}
+	}
+	return b.Load(ctx, key)()
+}
+
+// keysOf turns rows of n key parts into keys, leaving out rows of another
+// length.
+func keysOf[K any](rows [][]string, key func([]string) K, n int) []K {
+	keys := make([]K, 0, len(rows))
+	for _, r := range rows {
+		if len(r) == n {
+			keys = append(keys, key(r))
+		}
+	}
+	return keys
+}
+
+// sharesParent reports whether keys hold a key other than key below key's
+// parent.
+func sharesParent[K comparable, P comparable](key K, keys []K, parent func(K) P) bool {
+	p := parent(key)
+	for _, k := range keys {
+		if k != key && parent(k) == p {
+			return true
+		}
+	}
+	return false
 }
 
 func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.Context, l *Loaders, spec byIDSpec[K, P, LK, V], p P, g *byIDGroup[K], results []*dataloader.Result[*V]) {

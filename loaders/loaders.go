@@ -22,7 +22,10 @@ import (
 
 // Defaults of [Options].
 const (
-	DefaultConcurrency = 64
+	// DefaultConcurrency is the upstream calls one response runs at once:
+	// the widest fan-out at one depth of the nested query over two
+	// organisations is 67 calls (upstream's per-token bound is as wide).
+	DefaultConcurrency = 128
 	// DefaultBatchWait is how long a by-id loader gathers keys before it
 	// decides between one list call and single GETs. Loads of sibling list
 	// items arrive within microseconds of each other.
@@ -55,18 +58,18 @@ type Loaders struct {
 
 	self            *dataloader.Loader[tokenKey, *upstream.User]
 	organisations   *listLoader[tokenKey, upstream.Organisation]
-	organisation    *dataloader.Loader[idKey, *upstream.Organisation]
+	organisation    *byIDLoader[idKey, tokenKey, tokenKey, upstream.Organisation]
 	applications    *listLoader[idKey, upstream.Application]
-	application     *dataloader.Loader[childKey, *upstream.Application]
+	application     *byIDLoader[childKey, idKey, idKey, upstream.Application]
 	zones           *listLoader[tokenKey, upstream.Zone]
 	deployments     *listLoader[listKey, upstream.Deployment]
-	deployment      *dataloader.Loader[grandchildKey, *upstream.Deployment]
+	deployment      *byIDLoader[grandchildKey, listKey, listKey, upstream.Deployment]
 	instances       *listLoader[listKey, upstream.Instance]
 	instanceFilters filters[upstream.ListInstancesOptions]
 	loadBalancers   *listLoader[childKey, upstream.LoadBalancer]
 	invoices        *listLoader[listKey, upstream.Invoice]
 	invoiceFilters  filters[upstream.ListInvoicesOptions]
-	invoice         *dataloader.Loader[childKey, *upstream.Invoice]
+	invoice         *byIDLoader[childKey, listKey, listKey, upstream.Invoice]
 	addons          *listLoader[idKey, upstream.Addon]
 	operator        *dataloader.Loader[operatorKey, *upstream.Operator]
 	pulsar          *dataloader.Loader[idKey, *upstream.StoragePolicies]

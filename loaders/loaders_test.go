@@ -242,3 +242,77 @@ func TestPersonalSpaceUsesSelfEndpoints(t *testing.T) {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }
+
+// Lookups that know their siblings share one list call even when their
+// loads never meet in a batch (a 1 ns wait): the decision rests on the
+// siblings alone. Each lookup answers for its own id.
+func TestSiblingsShareOneListWhateverTheTiming(t *testing.T) {
+	t.Parallel()
+	fake, ctx := setupWith(t, upstreamtest.TokenAlice, loaders.Options{BatchWait: time.Nanosecond})
+	unknown := "orga_00000000-0000-4000-8000-000000000000"
+	ids := []string{upstreamtest.OrgAcme, upstreamtest.OrgBeta, upstreamtest.OrgAcme, unknown}
+	siblings := [][]string{{ids[0]}, {ids[1]}, {ids[2]}, {ids[3]}, {"a", "row of two"}}
+	orgs := make([]*upstream.Organisation, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { orgs[i], errs[i] = loaders.OrganisationAmong(ctx, id, siblings) })
+	}
+	wg.Wait()
+	for i, id := range ids[:3] {
+		if errs[i] != nil || orgs[i].ID != id {
+			t.Errorf("%s: %v, %v", id, orgs[i], errs[i])
+		}
+	}
+	if !errors.Is(errs[3], upstream.ErrNotFound) || orgs[3] != nil {
+		t.Errorf("unknown id: %v, %v; want ErrNotFound", orgs[3], errs[3])
+	}
+	want := map[string]int{upstreamtest.RouteOrganisations: 1, upstreamtest.RouteOrganisation: 1}
+	if diff := cmp.Diff(want, fake.Counts()); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// A sibling below another owner, or the same key twice, is no reason for a
+// list; a failed list fails the lookups it answers, as a failed batch does;
+// naive mode ignores siblings.
+func TestSiblingsNeedingNoList(t *testing.T) {
+	t.Parallel()
+	first, keycloak := upstreamtest.AcmeFirstAppID, upstreamtest.AcmeKeycloakAppID
+	tests := []struct {
+		name     string
+		opts     loaders.Options
+		fault    bool
+		siblings [][]string
+		want     map[string]int
+	}{
+		{"other owner", loaders.Options{}, false, [][]string{{upstreamtest.OrgAcme, first}, {upstreamtest.OrgBeta, keycloak}},
+			map[string]int{upstreamtest.RouteOrganisationApplication: 1}},
+		{"same key", loaders.Options{}, false, [][]string{{upstreamtest.OrgAcme, first}, {upstreamtest.OrgAcme, first}},
+			map[string]int{upstreamtest.RouteOrganisationApplication: 1}},
+		{"failed list", loaders.Options{}, true, [][]string{{upstreamtest.OrgAcme, first}, {upstreamtest.OrgAcme, keycloak}},
+			map[string]int{upstreamtest.RouteOrganisationApplications: 1}},
+		{"naive", loaders.Options{Naive: true}, false, [][]string{{upstreamtest.OrgAcme, first}, {upstreamtest.OrgAcme, keycloak}},
+			map[string]int{upstreamtest.RouteOrganisationApplication: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake, ctx := setupWith(t, upstreamtest.TokenAlice, tt.opts)
+			if tt.fault {
+				fake.Inject(upstreamtest.RouteOrganisationApplications, upstreamtest.Fault{Status: 500})
+			}
+			app, err := loaders.ApplicationAmong(ctx, upstreamtest.OrgAcme, first, tt.siblings)
+			if tt.fault {
+				if !errors.Is(err, upstream.ErrUnavailable) {
+					t.Errorf("got %v, %v; want ErrUnavailable", app, err)
+				}
+			} else if err != nil || app.ID != first {
+				t.Errorf("got %v, %v", app, err)
+			}
+			if diff := cmp.Diff(tt.want, fake.Counts()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

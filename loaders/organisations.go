@@ -89,3 +89,19 @@ func Organisation(ctx context.Context, id string) (*upstream.Organisation, error
 	}
 	return l.organisation.Load(ctx, idKey{l.token, id})()
 }
+
+// OrganisationAmong is [Organisation] for one of several lookups the
+// response is known to make together: siblings holds their ids, one row
+// of one id each (this lookup's own may be among them). Two or more
+// distinct ids are answered from the caller's organisations list (one call,
+// then a GET for each id it lacks), whichever lookup comes first and
+// however late the others; the answer and error for id are as for a batch
+// of them.
+func OrganisationAmong(ctx context.Context, id string, siblings [][]string) (*upstream.Organisation, error) {
+	l, err := from(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := keysOf(siblings, func(r []string) idKey { return idKey{l.token, r[0]} }, 1)
+	return l.organisation.loadAmong(ctx, idKey{l.token, id}, keys)
+}

@@ -40,8 +40,7 @@
 // Errors count transport failures, non-200 answers and answers with
 // "errors", warm-up included. bench exits 1 when any workload had errors,
 // or when the upstream calls per request of workloads 1 to 3 differ from
-// the fewest the query can cost (1, 43, 70; workload 3 may cost 71 when
-// its two organisation lookups miss one batch, see nested): that is a
+// the fewest the query can cost (1, 43, 70; see nested): that is a
 // correctness check, not a timing one, so even a short run (as CI's smoke
 // run) means something. Counts are exact: every client has its answer
 // before the gateway's counter is read again.

@@ -134,11 +134,11 @@ func (r *queryResolver) Organisations(ctx context.Context) ([]upstream.Organisat
 }
 
 func (r *queryResolver) Organisation(ctx context.Context, id string) (*upstream.Organisation, error) {
-	return loaders.Organisation(ctx, id)
+	return loaders.OrganisationAmong(ctx, id, siblingArgs(ctx, "id"))
 }
 
 func (r *queryResolver) Application(ctx context.Context, ownerID string, id string) (*upstream.Application, error) {
-	return loaders.Application(ctx, ownerID, id)
+	return loaders.ApplicationAmong(ctx, ownerID, id, siblingArgs(ctx, "ownerId", "id"))
 }
 
 func (r *queryResolver) Zones(ctx context.Context) ([]upstream.Zone, error) {
