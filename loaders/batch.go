@@ -171,14 +171,21 @@ func newByIDLoader[K comparable, P comparable, LK comparable, V any](l *Loaders,
 // late their loads come. The others find the list cached or in flight; the
 // keys the list lacks, and key's own answer or error, are what Load gives.
 // The decision depends on keys alone, never on whether the loads meet
-// within BatchWait.
+// within BatchWait; and as keys are all there is to wait for, the load goes
+// at once instead of after BatchWait (a root organisation(id) alone saves
+// that wait on its way to the upstream).
 func (b *byIDLoader[K, P, LK, V]) loadAmong(ctx context.Context, key K, keys []K) (*V, error) {
-	if !b.l.opts.Naive && sharesParent(key, keys, b.spec.parent) {
+	if len(keys) == 0 || b.l.opts.Naive {
+		return b.Load(ctx, key)()
+	}
+	if sharesParent(key, keys, b.spec.parent) {
 		if _, err := b.spec.list.get(ctx, b.spec.listKey(b.spec.parent(key))); err != nil {
 			return nil, err // as a batch of them would fail
 		}
 	}
-	return b.Load(ctx, key)()
+	thunk := b.Load(ctx, key)
+	b.Flush()
+	return thunk()
 }
 
 // keysOf turns rows of n key parts into keys, leaving out rows of another

@@ -316,3 +316,47 @@ func TestSiblingsNeedingNoList(t *testing.T) {
 		})
 	}
 }
+
+// A lookup that knows all its siblings has nothing to wait for: it goes at
+// once, without the batch wait (an hour here: the test would hang).
+func TestSiblingsKnownGoAtOnce(t *testing.T) {
+	t.Parallel()
+	unknown := "orga_00000000-0000-4000-8000-000000000000"
+	for _, tt := range []struct {
+		name     string
+		id       string
+		siblings [][]string
+		want     map[string]int
+	}{
+		{"alone", upstreamtest.OrgAcme, [][]string{{upstreamtest.OrgAcme}}, map[string]int{upstreamtest.RouteOrganisation: 1}},
+		{"twice", upstreamtest.OrgAcme, [][]string{{upstreamtest.OrgAcme}, {upstreamtest.OrgAcme}}, map[string]int{upstreamtest.RouteOrganisation: 1}},
+		{"missing from the list", unknown, [][]string{{unknown}, {upstreamtest.OrgAcme}}, map[string]int{upstreamtest.RouteOrganisations: 1, upstreamtest.RouteOrganisation: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake, ctx := setupWith(t, upstreamtest.TokenAlice, loaders.Options{BatchWait: time.Hour})
+			var org *upstream.Organisation
+			var err error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				org, err = loaders.OrganisationAmong(ctx, tt.id, tt.siblings)
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the lookup waited for the batch")
+			}
+			if tt.id == unknown {
+				if !errors.Is(err, upstream.ErrNotFound) {
+					t.Fatalf("got %v, %v; want ErrNotFound", org, err)
+				}
+			} else if err != nil || org.ID != tt.id {
+				t.Fatalf("got %v, %v", org, err)
+			}
+			if diff := cmp.Diff(tt.want, fake.Counts()); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
