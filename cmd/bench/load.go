@@ -25,7 +25,7 @@ const upstreamCalls = "gateway_upstream_requests_total"
 // CPU read before and after it. Every client finishes its last request
 // before the after-reads, so the counts match exactly.
 func runHTTP(gw *benchkit.Gateway, w workload, lat time.Duration, cfg config, prof *profiler) (row, error) {
-	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked()}
+	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked(), rounds: w.rounds}
 	if err := verify(gw.URL, w); err != nil {
 		return r, err
 	}
@@ -66,6 +66,9 @@ func runHTTP(gw *benchkit.Gateway, w workload, lat time.Duration, cfg config, pr
 	r.count = len(res.latencies)
 	r.rate = float64(r.count) / res.elapsed.Seconds()
 	r.p50, r.p99 = benchkit.FormatPercentile(res.latencies, 50), benchkit.FormatPercentile(res.latencies, 99)
+	if r.count > 0 {
+		r.p50d = benchkit.Percentile(res.latencies, 50)
+	}
 	r.peakRSS = p1.PeakRSS
 	r.errors = warm.errors + res.errors
 	r.firstErr = cmp.Or(warm.firstErr, res.firstErr)

@@ -24,6 +24,10 @@ type row struct {
 	count    int    // measured
 	rate     float64
 	p50, p99 string
+	p50d     time.Duration
+	// rounds is how many upstream round trips the request makes one after
+	// another (0: not said), for the latency target.
+	rounds int
 	// calls is upstream calls per unit (per subscription for workload 5);
 	// fewest and most bound what the queries may cost, when hasFewest.
 	calls, fewest, most float64
@@ -109,6 +113,7 @@ func (t *report) finish(cfg config) error {
 			}
 		}
 	}
+	t.latencyTargets()
 	var notes, failed []string
 	for _, r := range t.rows {
 		for _, n := range r.notes {
@@ -142,6 +147,35 @@ func (t *report) finish(cfg config) error {
 		return fmt.Errorf("%d check(s) failed", len(failed))
 	}
 	return nil
+}
+
+// latencyTargets prints, for the workloads that say their round trips,
+// whether p50 is within 1.2 × round trips × upstream latency: the
+// gateway's own share of a request's latency, with the upstream's
+// subtracted, is at most a fifth of it. A measure, not a check: timing on
+// a shared machine fails no run.
+func (t *report) latencyTargets() {
+	var lines []string
+	for _, r := range t.rows {
+		if r.naive || r.rounds == 0 || r.latency == 0 || r.count == 0 {
+			continue
+		}
+		target := time.Duration(1.2 * float64(r.rounds) * float64(r.latency))
+		verdict := "met"
+		if r.p50d > target {
+			verdict = "MISSED"
+		}
+		lines = append(lines, fmt.Sprintf("| %s | %s | %d | %s | %s | %s |", r.label, r.latency, r.rounds, r.p50, target, verdict))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(t.out, "\nlatency target: p50 ≤ 1.2 × upstream round trips in sequence × upstream latency")
+	fmt.Fprintln(t.out, "| workload | latency | round trips | p50 | target | |")
+	fmt.Fprintln(t.out, "|---|---:|---:|---:|---:|---|")
+	for _, l := range lines {
+		fmt.Fprintln(t.out, l)
+	}
 }
 
 // printHeader says what ran where, so that a row can be reproduced.
