@@ -3,9 +3,13 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
@@ -47,6 +51,67 @@ func BenchmarkZonesQuery(b *testing.B) {
 		e.gw.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes())
+		}
+	}
+}
+
+// BenchmarkLogEvent measures a live log line's way to 100 subscribers of
+// the same application, one line (to all of them) per op: the fake
+// streams it over SSE, the gateway decodes it once and hands it to every
+// subscription, each executes its selection and writes it to its
+// websocket, and the clients read it. Everything runs in this process, so
+// allocations count the fake's and the clients' too; divided by 100, they
+// are close to one event's cost in the gateway. The fake sends a line
+// every 2 ms, slower than the gateway delivers them (else backpressure
+// would end the subscriptions), so time per op is the fake's pace: read
+// B/op and allocs/op.
+func BenchmarkLogEvent(b *testing.B) {
+	const subscribers = 100
+	e := newEnvWith(b, nil)
+	e.fake.SetLogInterval(2 * time.Millisecond)
+	srv := newServer(b, e.gw)
+	lines := make(chan error, subscribers)
+	for range subscribers {
+		c := subscribe(b, srv, logVars(nil)) // live tails: one shared upstream stream
+		_ = c.SetReadDeadline(time.Time{})   // connect's read set one
+		go readLines(c, lines)
+	}
+	await := func() {
+		for range subscribers {
+			if err := <-lines; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	await() // every stream is live
+	b.ReportAllocs()
+	for b.Loop() {
+		await()
+	}
+	b.StopTimer()
+}
+
+// readLines reads c until it fails, sending nil for every "next" message
+// and an error for the end of the subscription or of the socket.
+func readLines(c *websocket.Conn, lines chan<- error) {
+	var buf bytes.Buffer
+	for {
+		_, r, err := c.NextReader()
+		if err != nil {
+			lines <- err
+			return
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			lines <- err
+			return
+		}
+		switch m := buf.Bytes(); {
+		case bytes.Contains(m, []byte(`"type":"next"`)):
+			lines <- nil
+		case bytes.Contains(m, []byte(`"type":"error"`)), bytes.Contains(m, []byte(`"type":"complete"`)):
+			lines <- fmt.Errorf("the subscription ended: %s", m)
+			return
 		}
 	}
 }

@@ -51,7 +51,7 @@ func logVars(filter map[string]any) map[string]any {
 
 // subscribe opens a graphql-transport-ws connection as alice and starts one
 // subscription with id "1".
-func subscribe(t *testing.T, srv *httptest.Server, vars map[string]any) *websocket.Conn {
+func subscribe(t testing.TB, srv *httptest.Server, vars map[string]any) *websocket.Conn {
 	t.Helper()
 	c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
 	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": vars}})

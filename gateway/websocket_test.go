@@ -23,7 +23,7 @@ func wsEnv(t *testing.T, origins ...string) (*upstreamtest.Server, *httptest.Ser
 }
 
 // newServer serves h on a loopback listener until the test ends.
-func newServer(t *testing.T, h http.Handler) *httptest.Server {
+func newServer(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -31,7 +31,7 @@ func newServer(t *testing.T, h http.Handler) *httptest.Server {
 }
 
 // wsDial opens a websocket on /graphql speaking subprotocol ("" for none).
-func wsDial(t *testing.T, srv *httptest.Server, subprotocol string, header http.Header) (*websocket.Conn, *http.Response, error) {
+func wsDial(t testing.TB, srv *httptest.Server, subprotocol string, header http.Header) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
 	if subprotocol != "" {
@@ -48,7 +48,7 @@ type wsMessage struct {
 
 // connect opens a graphql-transport-ws connection, sends connection_init
 // with payload (nil: none) and waits for connection_ack.
-func connect(t *testing.T, srv *httptest.Server, payload map[string]any) *websocket.Conn {
+func connect(t testing.TB, srv *httptest.Server, payload map[string]any) *websocket.Conn {
 	t.Helper()
 	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
 	if err != nil {
@@ -78,7 +78,7 @@ func closedWith(c *websocket.Conn) error {
 }
 
 // read returns the next message that is not a keep-alive, or fails after 5 s.
-func read(t *testing.T, c *websocket.Conn) wsMessage {
+func read(t testing.TB, c *websocket.Conn) wsMessage {
 	t.Helper()
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -92,7 +92,7 @@ func read(t *testing.T, c *websocket.Conn) wsMessage {
 	}
 }
 
-func send(t *testing.T, c *websocket.Conn, m any) {
+func send(t testing.TB, c *websocket.Conn, m any) {
 	t.Helper()
 	if err := c.WriteJSON(m); err != nil {
 		t.Fatalf("write: %v", err)
