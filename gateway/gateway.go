@@ -66,9 +66,11 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxWebsocketMessage bounds a message a client sends (0: 64 KiB).
 	MaxWebsocketMessage int64
-	// WebsocketKeepAlive is how often a websocket is pinged (0: 10 s); a
-	// peer that answers nothing for two periods is disconnected.
+	// WebsocketKeepAlive is how often a websocket is pinged (0: 10 s).
 	WebsocketKeepAlive time.Duration
+	// WebsocketPeerTimeout is how long a websocket peer may send nothing,
+	// not even a pong, before it is disconnected (0: two keep-alive periods).
+	WebsocketPeerTimeout time.Duration
 	// MaxSubscriptionsPerConnection bounds the subscriptions one websocket
 	// carries at once (0: 100).
 	MaxSubscriptionsPerConnection int
@@ -149,7 +151,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		// Keep-alive is the adapter's, on a timer per socket rather than
 		// gqlgen's goroutine per socket (KeepAlivePingInterval and
 		// PingPongInterval stay 0).
-		Implementation:   newGorillaWebsocket(10*time.Second, cmp.Or(g.opts.WebsocketKeepAlive, 10*time.Second), &g.long),
+		Implementation:   newGorillaWebsocket(10*time.Second, cmp.Or(g.opts.WebsocketKeepAlive, 10*time.Second), g.opts.WebsocketPeerTimeout, &g.long),
 		InitFunc:         g.websocketInit,
 		InitTimeout:      10 * time.Second, // sockets that never send connection_init are closed
 		PayloadReadLimit: ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),

@@ -13,10 +13,12 @@ import (
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
-// keepAliveEnv serves a gateway that pings its websockets every period.
-func keepAliveEnv(t *testing.T, period time.Duration) (*upstreamtest.Server, *httptest.Server) {
+// keepAliveEnv serves a gateway that pings its websockets every period and
+// drops a peer silent for timeout. Tests keep timeout far above what a
+// pong may take on a loaded machine, however short period is.
+func keepAliveEnv(t *testing.T, period, timeout time.Duration) (*upstreamtest.Server, *httptest.Server) {
 	t.Helper()
-	e := newEnvWith(t, func(o *gateway.Options) { o.WebsocketKeepAlive = period })
+	e := newEnvWith(t, func(o *gateway.Options) { o.WebsocketKeepAlive, o.WebsocketPeerTimeout = period, timeout })
 	return e.fake, newServer(t, e.gw)
 }
 
@@ -57,12 +59,11 @@ func readAll(c *websocket.Conn) <-chan wsMessage {
 // long it sends nothing else.
 func TestWebsocketKeepAlivePingsAndKeepsALivePeer(t *testing.T) {
 	t.Parallel()
-	const period = 20 * time.Millisecond
-	_, srv := keepAliveEnv(t, period)
+	_, srv := keepAliveEnv(t, 10*time.Millisecond, 500*time.Millisecond)
 	c := connect(t, srv, aliceInit)
 	pings := pingCounter(c, true)
 	msgs := readAll(c)
-	for i := range 10 { // 10 periods: long past the two a silent peer gets
+	for i := range 150 { // 1.5 s or more: three times what a silent peer gets
 		select {
 		case <-pings:
 		case m, ok := <-msgs:
@@ -90,7 +91,7 @@ func TestWebsocketKeepAlivePingsAndKeepsALivePeer(t *testing.T) {
 // clients expect once the first has come.
 func TestWebsocketKeepAliveLegacyKA(t *testing.T) {
 	t.Parallel()
-	_, srv := keepAliveEnv(t, 20*time.Millisecond)
+	_, srv := keepAliveEnv(t, 20*time.Millisecond, time.Minute)
 	c, _, err := wsDial(t, srv, "graphql-ws", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -119,11 +120,11 @@ func TestWebsocketKeepAliveLegacyKA(t *testing.T) {
 	}
 }
 
-// A peer that answers nothing is disconnected after two periods, and its
-// subscription's upstream stream closes.
+// A peer that answers nothing is disconnected once the peer timeout has
+// passed, and its subscription's upstream stream closes.
 func TestWebsocketKeepAliveDropsASilentPeer(t *testing.T) {
 	t.Parallel()
-	fake, srv := keepAliveEnv(t, 20*time.Millisecond)
+	fake, srv := keepAliveEnv(t, 20*time.Millisecond, 100*time.Millisecond)
 	c := subscribe(t, srv, logVars(nil)) // a live tail
 	pings := pingCounter(c, false)
 	msgs := readAll(c)
@@ -147,7 +148,7 @@ func TestWebsocketKeepAliveDropsASilentPeer(t *testing.T) {
 // keep-alive is a timer, and live tails of one application share one
 // upstream stream.
 func TestWebsocketGoroutinesPerSubscription(t *testing.T) {
-	fake, srv := keepAliveEnv(t, time.Minute)
+	fake, srv := keepAliveEnv(t, time.Minute, 0)
 	fake.SetLogInterval(5 * time.Millisecond)
 	const n = 20
 	stable := func() int {

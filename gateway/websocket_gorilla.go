@@ -24,7 +24,8 @@ import (
 type gorillaWebsocket struct {
 	upgrader     websocket.Upgrader
 	writeTimeout time.Duration // a client that does not read for this long is dropped
-	keepAlive    time.Duration // ping period; a peer silent for two is dropped
+	keepAlive    time.Duration // ping period
+	peerTimeout  time.Duration // a peer silent for this long is dropped
 	open         *longLived    // open connections, closed with 1001 on drain
 }
 
@@ -33,7 +34,7 @@ var _ transport.WebsocketImplementation = gorillaWebsocket{}
 // newGorillaWebsocket returns the adapter. The origin policy runs before
 // (see [Gateway.checkOrigin]), so the Upgrader accepts any origin; on a
 // failed handshake it writes nothing, leaving the one answer to gqlgen.
-func newGorillaWebsocket(writeTimeout, keepAlive time.Duration, open *longLived) gorillaWebsocket {
+func newGorillaWebsocket(writeTimeout, keepAlive, peerTimeout time.Duration, open *longLived) gorillaWebsocket {
 	return gorillaWebsocket{
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout:  10 * time.Second,
@@ -43,6 +44,7 @@ func newGorillaWebsocket(writeTimeout, keepAlive time.Duration, open *longLived)
 		},
 		writeTimeout: writeTimeout,
 		keepAlive:    keepAlive,
+		peerTimeout:  peerTimeout,
 		open:         open,
 	}
 }
@@ -65,7 +67,7 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 		c.open.addConn(c)
 	}
 	if g.keepAlive > 0 {
-		c.startKeepAlive(g.keepAlive)
+		c.startKeepAlive(g.keepAlive, cmp.Or(g.peerTimeout, 2*g.keepAlive))
 	}
 	return c, nil
 }
@@ -78,10 +80,11 @@ type gorillaConn struct {
 	open         *longLived
 	mu           sync.Mutex // one writer of data messages at a time
 
-	keepAlive time.Duration
-	pinger    atomic.Pointer[time.Timer]
-	heard     atomic.Int64 // when the peer last sent a frame, Unix ns
-	closed    atomic.Bool
+	keepAlive   time.Duration
+	peerTimeout time.Duration
+	pinger      atomic.Pointer[time.Timer]
+	heard       atomic.Int64 // when the peer last sent a frame, Unix ns
+	closed      atomic.Bool
 }
 
 var (
@@ -119,10 +122,10 @@ func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 // a websocket ping frame, which every client answers with a pong, and on
 // the legacy graphql-ws protocol also the "ka" message its clients expect
 // (subscriptions-transport-ws closes a socket whose "ka" stop). A peer that
-// sent nothing, not even a pong, for two periods is gone: its socket is
+// sent nothing, not even a pong, for peerTimeout is gone: its socket is
 // closed, which ends its subscriptions.
-func (c *gorillaConn) startKeepAlive(period time.Duration) {
-	c.keepAlive = period
+func (c *gorillaConn) startKeepAlive(period, peerTimeout time.Duration) {
+	c.keepAlive, c.peerTimeout = period, peerTimeout
 	c.heard.Store(time.Now().UnixNano())
 	c.conn.SetPongHandler(func(string) error {
 		c.heard.Store(time.Now().UnixNano())
@@ -138,7 +141,7 @@ func (c *gorillaConn) ping() {
 	if c.closed.Load() {
 		return
 	}
-	if time.Since(time.Unix(0, c.heard.Load())) > 2*c.keepAlive {
+	if time.Since(time.Unix(0, c.heard.Load())) > c.peerTimeout {
 		_ = c.conn.Close() // gqlgen's read fails, and it ends the connection
 		return
 	}
