@@ -97,6 +97,7 @@ func (s *Server) Reset() {
 	fresh := newDataset()
 	s.dataMu.Lock()
 	s.data = fresh
+	s.generation++
 	s.dataMu.Unlock()
 
 	s.mu.Lock()

@@ -163,6 +163,7 @@ func TestCancelDeployment(t *testing.T) {
 	// A running one is cancelled, in both views.
 	s.dataMu.Lock()
 	s.data.owners[OrgAcme].apps[0].deployments[0].State = "WORK_IN_PROGRESS"
+	s.generation++ // a change to the dataset, as a handler's
 	s.dataMu.Unlock()
 	if st := object(t, get(t, s, legacy, TokenAlice).ok(t, http.StatusOK))["state"]; st != "WIP" {
 		t.Fatalf("running deployment is %v, want WIP", st)

@@ -257,3 +257,36 @@ func TestCloseIsIdempotent(t *testing.T) {
 	s2.Close()
 	s2.Close()
 }
+
+// GET answers are kept while the dataset is unchanged: a change, a Reset,
+// another token or another query is never answered from what was kept.
+func TestKeptAnswersFollowTheDataset(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	op := operatorPath("addon-keycloak", AcmeKeycloakRealID)
+	ng := func() any {
+		return object(t, object(t, get(t, s, op, TokenAlice).ok(t, http.StatusOK))["features"])["networkGroup"]
+	}
+	if ng() == nil || ng() == nil { // the second from what was kept
+		t.Fatal("the fixture's keycloak has no network group")
+	}
+	send(t, s, http.MethodDelete, op+"/networkgroup", TokenAlice, "").ok(t, http.StatusNoContent)
+	if got := ng(); got != nil {
+		t.Fatalf("after DELETE, a GET answered networkGroup %v", got)
+	}
+	s.Reset()
+	if ng() == nil {
+		t.Fatal("after Reset, a GET answered no network group")
+	}
+	// Bob may not read what Alice read, however it was kept.
+	get(t, s, op, TokenAlice).ok(t, http.StatusOK)
+	if a := get(t, s, op, TokenBob); a.status == http.StatusOK {
+		t.Fatalf("Bob read Alice's operator: %s", a.body)
+	}
+	// Another query, another answer.
+	all := get(t, s, "v4/products/zones", "").ok(t, http.StatusOK).([]any)
+	some := get(t, s, "v4/products/zones?tag=for%3Aapplications", "").ok(t, http.StatusOK).([]any)
+	if len(some) == 0 || len(some) == len(all) {
+		t.Errorf("%d zones, %d of them tagged for applications: a filtered list answered as the whole one?", len(all), len(some))
+	}
+}
