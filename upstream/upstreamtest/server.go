@@ -248,7 +248,7 @@ func (s *Server) handle(rt *route, c *call) {
 	key := cacheKey{route: rt.name, uri: c.r.URL.RequestURI(), token: c.r.Header.Get("Authorization")}
 	if v, ok := s.answers.Load(key); ok {
 		if a := v.(*cachedAnswer); a.generation == s.generation {
-			c.resp.status = a.status
+			c.resp.status = http.StatusOK
 			c.resp.header = a.header.Clone()
 			c.resp.body.Write(a.body)
 			return
@@ -256,8 +256,7 @@ func (s *Server) handle(rt *route, c *call) {
 	}
 	rt.handle(s.data, c)
 	if c.resp.status == http.StatusOK {
-		s.answers.Store(key, &cachedAnswer{generation: s.generation, status: c.resp.status,
-			header: c.resp.header.Clone(), body: bytes.Clone(c.resp.body.Bytes())})
+		s.answers.Store(key, &cachedAnswer{generation: s.generation, header: c.resp.header.Clone(), body: bytes.Clone(c.resp.body.Bytes())})
 	}
 }
 
@@ -267,7 +266,6 @@ type cacheKey struct{ route, uri, token string }
 // cachedAnswer is a GET's 200 answer, valid while the dataset is at generation.
 type cachedAnswer struct {
 	generation uint64
-	status     int
 	header     http.Header
 	body       []byte
 }
