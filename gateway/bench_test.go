@@ -38,6 +38,35 @@ func BenchmarkNestedQuery(b *testing.B) {
 	b.ReportMetric(float64(e.fake.Total())/float64(b.N), "upstream-calls/op")
 }
 
+// orgAppsQuery is cmd/bench workload 2's query (orgAppsQuery in
+// cmd/bench/workloads.go); keep the two the same.
+const orgAppsQuery = `query($id: ID!) { organisation(id: $id) { applications { name zone { name } deployments { id state steps { state date } } instances { id state } } } }`
+
+// BenchmarkOrganisationApplications measures cmd/bench workload 2 through
+// the real handler: one organisation's 20 applications with their zone,
+// deployments (with steps) and instances, 43 upstream calls to the fake.
+// It reports allocations and upstream calls per query.
+func BenchmarkOrganisationApplications(b *testing.B) {
+	e := newEnv(b)
+	body, err := json.Marshal(map[string]any{"query": orgAppsQuery, "variables": map[string]any{"id": upstreamtest.OrgAcme}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	e.fake.ResetCounts()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+		rec := httptest.NewRecorder()
+		e.gw.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body.Bytes())
+		}
+	}
+	b.ReportMetric(float64(e.fake.Total())/float64(b.N), "upstream-calls/op")
+}
+
 // BenchmarkZonesQuery measures the gateway's own overhead on the smallest
 // query (one upstream call).
 func BenchmarkZonesQuery(b *testing.B) {
