@@ -17,7 +17,7 @@ func newLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) (
 	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		results := make([]*dataloader.Result[V], len(keys))
 		for i, key := range keys {
-			v, err := bounded(ctx, l, func(ctx context.Context) (V, error) { return fetch(ctx, key) })
+			v, err := bounded(ctx, l, fetch, key)
 			results[i] = &dataloader.Result[V]{Data: v, Error: err}
 		}
 		return results
@@ -32,59 +32,20 @@ func cacheOption[K comparable, V any](l *Loaders) dataloader.Option[K, V] {
 	return func(*dataloader.Loader[K, V]) {}
 }
 
-// bounded runs one upstream call within the response's concurrency bound. A
-// cancelled call is not cached: it says nothing about the resource.
-func bounded[V any](ctx context.Context, l *Loaders, call func(context.Context) (V, error)) (V, error) {
+// bounded runs fetch(ctx, key), one upstream call, within the response's
+// concurrency bound. A cancelled call is not cached: it says nothing about
+// the resource.
+func bounded[K any, V any](ctx context.Context, l *Loaders, fetch func(context.Context, K) (V, error), key K) (V, error) {
 	var zero V
 	if err := l.acquire(ctx); err != nil {
 		return zero, dataloader.NewSkipCacheError(err)
 	}
 	defer l.release()
-	v, err := call(ctx)
+	v, err := fetch(ctx, key)
 	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return zero, dataloader.NewSkipCacheError(err)
 	}
 	return v, err
-}
-
-// listLoader loads whole lists, one upstream call per key, and remembers
-// which keys this response asked for, so by-id loaders can wait for a list
-// in flight instead of calling again.
-type listLoader[K comparable, V any] struct {
-	*dataloader.Loader[K, []V]
-	cache *dataloader.InMemoryCache[K, []V]
-}
-
-// newListLoader is [newLoader] for lists; prime, when non-nil, runs on every
-// list answer (to prime by-id loaders).
-func newListLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) ([]V, error), prime func(context.Context, K, []V)) *listLoader[K, V] {
-	cache := dataloader.NewCache[K, []V]()
-	if l.opts.Naive {
-		prime = nil
-	}
-	loader := dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[[]V] {
-		results := make([]*dataloader.Result[[]V], len(keys))
-		for i, key := range keys {
-			v, err := bounded(ctx, l, func(ctx context.Context) ([]V, error) { return fetch(ctx, key) })
-			if err == nil && prime != nil {
-				prime(ctx, key, v)
-			}
-			results[i] = &dataloader.Result[[]V]{Data: v, Error: err}
-		}
-		return results
-	}, dataloader.WithBatchCapacity[K, []V](1), dataloader.WithInputCapacity[K, []V](1), dataloader.WithCache[K, []V](cache), cacheOption[K, []V](l))
-	return &listLoader[K, V]{Loader: loader, cache: cache}
-}
-
-// requested reports whether this response already asked for key.
-func (ll *listLoader[K, V]) requested(ctx context.Context, key K) bool {
-	_, ok := ll.cache.Get(ctx, key)
-	return ok
-}
-
-// get loads one list and waits for it.
-func (ll *listLoader[K, V]) get(ctx context.Context, key K) ([]V, error) {
-	return ll.Load(ctx, key)()
 }
 
 // byIDGroup is the part of a by-id batch below one parent: its keys'
@@ -234,7 +195,7 @@ func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.
 			continue
 		}
 		wg.Go(func() {
-			v, err := bounded(ctx, l, func(ctx context.Context) (*V, error) { return spec.get(ctx, k) })
+			v, err := bounded(ctx, l, spec.get, k)
 			results[g.pos[j]] = &dataloader.Result[*V]{Data: v, Error: err}
 		})
 	}
