@@ -172,6 +172,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// no event answers with data cached for an earlier one. A subscription's
 	// resolver runs once, before any response: it gets the operation's.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		var live *resolvers.LiveTail // renders each live log line once for all its subscribers
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == "subscription" {
 			if !streams(oc.Headers) {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, errNeedsStream)}})
@@ -180,10 +181,11 @@ func (g *Gateway) graphQLServer() *handler.Server {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, err)}})
 			}
 			ctx = g.long.subscription(ctx) // ends on drain
+			ctx, live = resolvers.WithLiveTail(ctx)
 		}
 		g.observeOperation(ctx)
 		ctx, end := g.traceOperation(ctx)
-		h := next(g.withLoaders(ctx))
+		h := live.Handler(next(g.withLoaders(ctx)))
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
 			end(resp)

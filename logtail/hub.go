@@ -14,49 +14,52 @@ import (
 // goroutine of their own. The stream opens with the first subscriber (its
 // errors are that subscriber's) and closes as soon as the last one leaves.
 //
+// Each line is one *Item handed to every subscriber, with a [Memo] in which
+// they keep what they render it into, so that subscribers who select the
+// same fields render it once between them.
+//
 // Each subscriber has a bounded buffer: one that lets it fill up (reads
 // slower than lines come) is sent ErrSlowClient and dropped, so that it
 // never holds the others back and no line is ever skipped for anyone.
-type Hub[T any] struct {
+type Hub struct {
 	cfg    Config
 	mu     sync.Mutex
-	topics map[string]*topic[T]
+	topics map[string]*topic
 }
 
 // NewHub returns an empty Hub.
-func NewHub[T any](cfg Config) *Hub[T] {
-	return &Hub[T]{cfg: cfg.withDefaults(), topics: map[string]*topic[T]{}}
+func NewHub(cfg Config) *Hub {
+	return &Hub{cfg: cfg.withDefaults(), topics: map[string]*topic{}}
 }
 
 // topic is one shared upstream stream and its subscribers; it is the
 // follower's sink.
-type topic[T any] struct {
-	hub    *Hub[T]
+type topic struct {
+	hub    *Hub
 	key    string
 	ready  chan struct{} // closed once the first open is done
 	err    error         // of the first open
 	cancel context.CancelFunc
 
 	mu   sync.Mutex // guards subs and done
-	subs map[*subscriber[T]]struct{}
+	subs map[*subscriber]struct{}
 	done bool // no more subscribers may join
 }
 
-type subscriber[T any] struct {
-	out     chan T // Buffer lines, and room for a final error
-	convert func(Item) T
-	leave   func() bool // stops the watch on the subscriber's context
+type subscriber struct {
+	out   chan *Item  // Buffer lines, and room for a final error
+	leave func() bool // stops the watch on the subscriber's context
 }
 
 // Join follows key's stream from now on, opening it with open when nobody
 // follows it yet. The channel is closed when the stream ends (after a
 // final error item if it failed), or when ctx ends.
-func (h *Hub[T]) Join(ctx context.Context, key string, open Opener, convert func(Item) T) (<-chan T, error) {
+func (h *Hub) Join(ctx context.Context, key string, open Opener) (<-chan *Item, error) {
 	for {
 		h.mu.Lock()
 		t, found := h.topics[key]
 		if !found {
-			t = &topic[T]{hub: h, key: key, ready: make(chan struct{}), subs: map[*subscriber[T]]struct{}{}}
+			t = &topic{hub: h, key: key, ready: make(chan struct{}), subs: map[*subscriber]struct{}{}}
 			h.topics[key] = t
 		}
 		h.mu.Unlock()
@@ -71,7 +74,7 @@ func (h *Hub[T]) Join(ctx context.Context, key string, open Opener, convert func
 		if t.err != nil {
 			return nil, t.err
 		}
-		s := &subscriber[T]{out: make(chan T, h.cfg.Buffer+1), convert: convert}
+		s := &subscriber{out: make(chan *Item, h.cfg.Buffer+1)}
 		if t.add(ctx, s) {
 			return s.out, nil
 		}
@@ -80,7 +83,7 @@ func (h *Hub[T]) Join(ctx context.Context, key string, open Opener, convert func
 }
 
 // Topics returns how many upstream streams the hub holds open.
-func (h *Hub[T]) Topics() int {
+func (h *Hub) Topics() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.topics)
@@ -88,7 +91,7 @@ func (h *Hub[T]) Topics() int {
 
 // start opens the upstream stream, detached from the first subscriber's
 // cancellation (others may stay longer), and starts following it.
-func (t *topic[T]) start(ctx context.Context, open Opener) {
+func (t *topic) start(ctx context.Context, open Opener) {
 	defer close(t.ready)
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s, err := open(tctx, "", 0)
@@ -104,7 +107,7 @@ func (t *topic[T]) start(ctx context.Context, open Opener) {
 }
 
 // add joins s, which leaves when ctx ends; false when the topic is over.
-func (t *topic[T]) add(ctx context.Context, s *subscriber[T]) bool {
+func (t *topic) add(ctx context.Context, s *subscriber) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
@@ -117,7 +120,7 @@ func (t *topic[T]) add(ctx context.Context, s *subscriber[T]) bool {
 
 // remove drops a subscriber whose context ended; the last one out closes
 // the upstream stream at once.
-func (t *topic[T]) remove(s *subscriber[T]) {
+func (t *topic) remove(s *subscriber) {
 	t.mu.Lock()
 	if _, ok := t.subs[s]; !ok {
 		t.mu.Unlock()
@@ -136,7 +139,7 @@ func (t *topic[T]) remove(s *subscriber[T]) {
 }
 
 // close forgets the topic and ends its upstream stream.
-func (t *topic[T]) close() {
+func (t *topic) close() {
 	t.hub.mu.Lock()
 	if t.hub.topics[t.key] == t {
 		delete(t.hub.topics, t.key)
@@ -149,7 +152,8 @@ func (t *topic[T]) close() {
 
 // deliver hands a line to every subscriber without waiting: one whose
 // buffer is full is sent ErrSlowClient and dropped.
-func (t *topic[T]) deliver(ctx context.Context, line *upstream.LogLine) error {
+func (t *topic) deliver(ctx context.Context, line *upstream.LogLine) error {
+	it := &Item{Line: line, Memo: new(Memo)}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for s := range t.subs {
@@ -157,7 +161,7 @@ func (t *topic[T]) deliver(ctx context.Context, line *upstream.LogLine) error {
 			t.drop(s, ErrSlowClient)
 			continue
 		}
-		s.out <- s.convert(Item{Line: line})
+		s.out <- it
 	}
 	if len(t.subs) == 0 && !t.done {
 		t.done = true
@@ -167,7 +171,7 @@ func (t *topic[T]) deliver(ctx context.Context, line *upstream.LogLine) error {
 }
 
 // fail ends every subscription with err.
-func (t *topic[T]) fail(_ context.Context, err error) {
+func (t *topic) fail(_ context.Context, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for s := range t.subs {
@@ -176,7 +180,7 @@ func (t *topic[T]) fail(_ context.Context, err error) {
 }
 
 // end closes what is left, once the follow is over.
-func (t *topic[T]) end() {
+func (t *topic) end() {
 	t.mu.Lock()
 	t.done = true
 	for s := range t.subs {
@@ -188,9 +192,9 @@ func (t *topic[T]) end() {
 
 // drop ends one subscriber, with a final error item when err is not nil
 // (there is always room for it). t.mu is held.
-func (t *topic[T]) drop(s *subscriber[T], err error) {
+func (t *topic) drop(s *subscriber, err error) {
 	if err != nil {
-		s.out <- s.convert(Item{Err: err})
+		s.out <- &Item{Err: err}
 	}
 	close(s.out)
 	delete(t.subs, s)

@@ -3,6 +3,7 @@ package logtail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func liveOpener(t *testing.T, fake *upstreamtest.Server, app string) logtail.Ope
 }
 
 // next reads n lines, failing on an error item or after 10 s.
-func next(t *testing.T, ch <-chan logtail.Item, n int) []string {
+func next(t *testing.T, ch <-chan *logtail.Item, n int) []string {
 	t.Helper()
 	var ids []string
 	guard := time.After(10 * time.Second)
@@ -50,16 +51,16 @@ func TestHubSharesOneStream(t *testing.T) {
 	t.Parallel()
 	fake := upstreamtest.NewServer(t)
 	fake.SetLogInterval(5 * time.Millisecond)
-	hub := logtail.NewHub[logtail.Item](fast)
+	hub := logtail.NewHub(fast)
 	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
 	ctxA, leaveA := context.WithCancel(t.Context())
-	a, err := hub.Join(ctxA, "alice|app", open, identity)
+	a, err := hub.Join(ctxA, "alice|app", open)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := next(t, a, 1)
 	ctxB, leaveB := context.WithCancel(t.Context())
-	b, err := hub.Join(ctxB, "alice|app", open, identity)
+	b, err := hub.Join(ctxB, "alice|app", open)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +100,13 @@ func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
 	fake.SetLogInterval(2 * time.Millisecond)
 	cfg := fast
 	cfg.Buffer = 4
-	hub := logtail.NewHub[logtail.Item](cfg)
+	hub := logtail.NewHub(cfg)
 	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
-	slow, err := hub.Join(t.Context(), "k", open, identity)
+	slow, err := hub.Join(t.Context(), "k", open)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fastSub, err := hub.Join(t.Context(), "k", open, identity)
+	fastSub, err := hub.Join(t.Context(), "k", open)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,19 +129,19 @@ func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
 func TestHubFirstOpenErrorAndSeparateKeys(t *testing.T) {
 	t.Parallel()
 	fake := upstreamtest.NewServer(t)
-	hub := logtail.NewHub[logtail.Item](fast)
+	hub := logtail.NewHub(fast)
 	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{Status: 404, Times: 1})
-	if _, err := hub.Join(t.Context(), "k", liveOpener(t, fake, upstreamtest.AcmeFirstAppID), identity); !errors.Is(err, upstream.ErrNotFound) {
+	if _, err := hub.Join(t.Context(), "k", liveOpener(t, fake, upstreamtest.AcmeFirstAppID)); !errors.Is(err, upstream.ErrNotFound) {
 		t.Fatalf("first open: %v", err)
 	}
 	if hub.Topics() != 0 {
 		t.Fatal("a failed topic was kept")
 	}
-	a, err := hub.Join(t.Context(), "k1", liveOpener(t, fake, upstreamtest.AcmeFirstAppID), identity)
+	a, err := hub.Join(t.Context(), "k1", liveOpener(t, fake, upstreamtest.AcmeFirstAppID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := hub.Join(t.Context(), "k2", liveOpener(t, fake, upstreamtest.AcmeKeycloakAppID), identity)
+	b, err := hub.Join(t.Context(), "k2", liveOpener(t, fake, upstreamtest.AcmeKeycloakAppID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,14 +156,14 @@ func TestHubReconnectsOnceForAll(t *testing.T) {
 	t.Parallel()
 	fake := upstreamtest.NewServer(t)
 	fake.SetLogInterval(2 * time.Millisecond)
-	hub := logtail.NewHub[logtail.Item](fast)
+	hub := logtail.NewHub(fast)
 	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
 	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{CutAfter: 5, Times: 1})
-	a, err := hub.Join(t.Context(), "k", open, identity)
+	a, err := hub.Join(t.Context(), "k", open)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := hub.Join(t.Context(), "k", open, identity)
+	b, err := hub.Join(t.Context(), "k", open)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +183,60 @@ func TestHubReconnectsOnceForAll(t *testing.T) {
 	}
 	if n := fake.Count(upstreamtest.RouteApplicationLogs); n != 2 {
 		t.Errorf("%d upstream requests, want 2 (one reconnect for both)", n)
+	}
+}
+
+func TestHubHandsEverySubscriberTheSameLine(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	fake.SetLogInterval(5 * time.Millisecond)
+	hub := logtail.NewHub(fast)
+	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	a, err := hub.Join(t.Context(), "k", open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hub.Join(t.Context(), "k", open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromB := <-b
+	var fromA *logtail.Item
+	for fromA == nil || fromA.Line.ID != fromB.Line.ID {
+		fromA = <-a
+		if fromA == nil || fromA.Err != nil {
+			t.Fatalf("a ended before line %s: %+v", fromB.Line.ID, fromA)
+		}
+	}
+	if fromA != fromB || fromA.Memo == nil {
+		t.Fatalf("line %s: a got %p, b got %p (memo %p)", fromB.Line.ID, fromA, fromB, fromA.Memo)
+	}
+	fromA.Memo.Keep("sel", []byte("rendered"))
+	if got, ok := fromB.Memo.Get("sel"); !ok || string(got) != "rendered" {
+		t.Fatalf("b's memo: %q, %v", got, ok)
+	}
+}
+
+func TestMemo(t *testing.T) {
+	t.Parallel()
+	var nilMemo *logtail.Memo
+	nilMemo.Keep("k", []byte("x"))
+	if _, ok := nilMemo.Get("k"); ok {
+		t.Fatal("a nil memo kept something")
+	}
+	m := new(logtail.Memo)
+	m.Keep("a", []byte("1"))
+	m.Keep("a", []byte("2")) // the first rendering stays
+	for i := range 20 {
+		m.Keep(fmt.Sprint("k", i), []byte("v"))
+	}
+	if got, ok := m.Get("a"); !ok || string(got) != "1" {
+		t.Fatalf("a: %q, %v", got, ok)
+	}
+	if _, ok := m.Get("k19"); ok {
+		t.Fatal("the memo grew past its bound")
+	}
+	if _, ok := m.Get("k0"); !ok {
+		t.Fatal("k0 was not kept")
 	}
 }

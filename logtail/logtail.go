@@ -88,6 +88,9 @@ var (
 type Item struct {
 	Line *upstream.LogLine
 	Err  error
+	// Memo is shared by every subscriber a [Hub] hands the line to (nil
+	// from [Follow], which has one).
+	Memo *Memo
 }
 
 // Follow opens the stream at once, so that an error of the first request

@@ -34,26 +34,30 @@ func (r *Resolver) followLogs(ctx context.Context, ownerID, appID string, filter
 		return client.StreamApplicationLogs(ctx, ownerID, appID, &o, lastEventID)
 	}
 	path := graphql.GetPath(ctx)
-	convert := func(it logtail.Item) LogEvent {
+	convert := func(it *logtail.Item) LogEvent {
 		if it.Err != nil {
 			return LogEvent{Context: gqlerr.WithEventError(ctx, gqlerror.WrapPath(path, it.Err))}
 		}
 		return LogEvent{Context: ctx, Value: it.Line}
 	}
-	if r.LogHub != nil && opts.Since.IsZero() && opts.Until.IsZero() && opts.Limit == 0 {
+	if lt := claimLiveTail(ctx); lt != nil && r.LogHub != nil && opts.Since.IsZero() && opts.Until.IsZero() && opts.Limit == 0 {
 		// Live tail: whoever follows the same thing with the same token
-		// shares one upstream stream.
+		// shares one upstream stream, and renders each line once.
 		key := client.Identity() + "|" + ownerID + "|" + appID + "|" + opts.Values().Encode()
-		return r.LogHub.Join(ctx, key, open, convert)
+		items, err := r.LogHub.Join(ctx, key, open)
+		if err != nil {
+			return nil, err
+		}
+		return lt.feed(items, renderingKey(ctx), convert), nil
 	}
-	return logtail.Follow(ctx, open, opts.Limit, r.Logs, convert)
+	return logtail.Follow(ctx, open, opts.Limit, r.Logs, func(it logtail.Item) LogEvent { return convert(&it) })
 }
 
 // LogEvent is one event of an applicationLogs subscription.
 type LogEvent = graphql.Event[*upstream.LogLine]
 
 // NewLogHub returns the hub that shares live-tail log streams.
-func NewLogHub(cfg logtail.Config) *logtail.Hub[LogEvent] { return logtail.NewHub[LogEvent](cfg) }
+func NewLogHub(cfg logtail.Config) *logtail.Hub { return logtail.NewHub(cfg) }
 
 // logOptions converts the LogFilter argument (checked already).
 func logOptions(f *model.LogFilter) upstream.ApplicationLogsOptions {

@@ -13,7 +13,8 @@ type Resolver struct {
 	DocumentsURL string
 	// Logs tunes log subscriptions.
 	Logs logtail.Config
-	// LogHub shares live-tail log streams among subscribers; nil gives
-	// each subscription its own upstream stream.
-	LogHub *logtail.Hub[LogEvent]
+	// LogHub shares live-tail log streams among subscribers; nil, or an
+	// operation without a LiveTail (see [WithLiveTail]), gives each
+	// subscription its own upstream stream.
+	LogHub *logtail.Hub
 }

@@ -1,0 +1,131 @@
+package gateway_test
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+// Subscribers of one live tail share each line's rendering when they select
+// the same fields (resolvers.LiveTail); every other selection of the same
+// stream, however close, must still get exactly its own fields, names and
+// order. Each subscription below follows the same application on one
+// socket; the first is the reference for the lines' values.
+func TestLiveTailSubscribersGetTheirOwnSelection(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	fake.SetLogInterval(5 * time.Millisecond)
+	const args = `(ownerId: $o, applicationId: $a)`
+	type field struct{ alias, name string }
+	subs := []struct {
+		query  string
+		vars   map[string]any
+		root   string
+		fields []field
+	}{
+		{query: `{ id date message }`, fields: []field{{"id", "id"}, {"date", "date"}, {"message", "message"}}},
+		{query: `{ id date message }`, fields: []field{{"id", "id"}, {"date", "date"}, {"message", "message"}}},
+		{query: `{ ...F } fragment F on LogLine { id date message }`, fields: []field{{"id", "id"}, {"date", "date"}, {"message", "message"}}},
+		{query: `{ message date id }`, fields: []field{{"message", "message"}, {"date", "date"}, {"id", "id"}}},
+		{query: `{ m: message, d: date, id }`, fields: []field{{"m", "message"}, {"d", "date"}, {"id", "id"}}},
+		{query: `{ id message: date date: message }`, fields: []field{{"id", "id"}, {"message", "date"}, {"date", "message"}}},
+		{query: `{ id date: message message: date }`, fields: []field{{"id", "id"}, {"date", "message"}, {"message", "date"}}},
+		{query: `{ id date message __typename }`, fields: []field{{"id", "id"}, {"date", "date"}, {"message", "message"}, {"__typename", "__typename"}}},
+		{query: `{ id date message @include(if: $yes) }`, vars: map[string]any{"yes": true}, fields: []field{{"id", "id"}, {"date", "date"}, {"message", "message"}}},
+		{query: `{ id date @skip(if: $yes) message @include(if: $yes) }`, vars: map[string]any{"yes": true}, fields: []field{{"id", "id"}, {"message", "message"}}},
+		{query: `{ id date message }`, root: "logs", fields: []field{{"id", "id"}, {"date", "date"}, {"message", "message"}}},
+	}
+	c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
+	for i, s := range subs {
+		field := "applicationLogs"
+		if s.root != "" {
+			field = s.root + ": applicationLogs"
+		}
+		fragments := ""
+		sel := s.query
+		if j := bytes.Index([]byte(sel), []byte(" fragment ")); j >= 0 {
+			sel, fragments = sel[:j], sel[j:]
+		}
+		yes := ""
+		if s.vars != nil {
+			yes = ", $yes: Boolean!"
+		}
+		q := fmt.Sprintf(`subscription($o: ID!, $a: ID!%s) { %s%s %s }%s`, yes, field, args, sel, fragments)
+		vars := logVars(nil)
+		for k, v := range s.vars {
+			vars[k] = v
+		}
+		send(t, c, map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{"query": q, "variables": vars}})
+	}
+
+	// Read until every subscription has seen the same 20 lines.
+	got := make([]map[string]string, len(subs)) // line id → payload
+	for i := range got {
+		got[i] = map[string]string{}
+	}
+	var ids []string // lines every subscription has seen, in the reference's order
+	refs := map[string]map[string]any{}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(ids) < 20 && time.Now().Before(deadline) {
+		m := read(t, c)
+		if m.Type != "next" {
+			t.Fatalf("subscription %s: %s %s", m.ID, m.Type, m.Payload)
+		}
+		var i int
+		fmt.Sscan(m.ID, &i)
+		var ev struct {
+			Data   map[string]map[string]any
+			Errors []gqlError
+		}
+		if err := json.Unmarshal(m.Payload, &ev); err != nil || len(ev.Errors) > 0 {
+			t.Fatalf("subscription %d: %s (%v)", i, m.Payload, err)
+		}
+		line := ev.Data[cmp.Or(subs[i].root, "applicationLogs")]
+		id, _ := line["id"].(string)
+		got[i][id] = string(m.Payload)
+		if i == 0 {
+			refs[id] = line
+		}
+		ids = ids[:0]
+		for id := range refs {
+			seen := true
+			for j := range subs {
+				_, ok := got[j][id]
+				seen = seen && ok
+			}
+			if seen {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) < 20 {
+		t.Fatalf("only %d lines reached every subscription", len(ids))
+	}
+	for _, id := range ids {
+		ref := refs[id]
+		ref["__typename"] = "LogLine"
+		for i, s := range subs {
+			var want bytes.Buffer
+			fmt.Fprintf(&want, `{"data":{%q:{`, cmp.Or(s.root, "applicationLogs"))
+			for k, f := range s.fields {
+				v, err := json.Marshal(ref[f.name])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if k > 0 {
+					want.WriteByte(',')
+				}
+				fmt.Fprintf(&want, "%q:%s", f.alias, v)
+			}
+			want.WriteString("}}}")
+			if got[i][id] != want.String() {
+				t.Errorf("subscription %d (%s), line %s:\n got %s\nwant %s", i, s.query, id, got[i][id], want.String())
+			}
+		}
+	}
+}
