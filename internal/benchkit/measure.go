@@ -103,15 +103,17 @@ func ResetPeakRSS(pid int) error {
 // endpoint.
 type Runtime struct {
 	HeapInuse  int64
+	StackInuse int64 // goroutine stacks, which HeapInuse leaves out
 	Goroutines int
 }
 
 var (
 	heapInuse       = regexp.MustCompile(`# HeapInuse = (\d+)`)
+	stackInuse      = regexp.MustCompile(`# Stack = (\d+) /`)
 	goroutinesTotal = regexp.MustCompile(`goroutine profile: total (\d+)`)
 )
 
-// ScrapeRuntime reads the heap in use (after a GC) and the number of
+// ScrapeRuntime reads the heap and stacks in use (after a GC) and the number of
 // goroutines from a pprof endpoint (base URL, without /debug/pprof/).
 // What it cannot read stays zero.
 func ScrapeRuntime(pprofURL string) Runtime {
@@ -119,6 +121,9 @@ func ScrapeRuntime(pprofURL string) Runtime {
 	if b := get(pprofURL + "/debug/pprof/heap?debug=1&gc=1"); b != nil {
 		if f := heapInuse.FindSubmatch(b); f != nil {
 			r.HeapInuse, _ = strconv.ParseInt(string(f[1]), 10, 64)
+		}
+		if f := stackInuse.FindSubmatch(b); f != nil {
+			r.StackInuse, _ = strconv.ParseInt(string(f[1]), 10, 64)
 		}
 	}
 	if b := get(pprofURL + "/debug/pprof/goroutine?debug=1"); b != nil {
