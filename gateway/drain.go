@@ -43,8 +43,8 @@ func (l *longLived) removeConn(c *gorillaConn) {
 }
 
 // subscription returns ctx cancelled when the subscription ends or the
-// gateway drains.
-func (l *longLived) subscription(ctx context.Context) context.Context {
+// gateway drains; forget it once ctx ends.
+func (l *longLived) subscription(ctx context.Context) (_ context.Context, forget func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	key := &cancel
 	l.mu.Lock()
@@ -53,12 +53,11 @@ func (l *longLived) subscription(ctx context.Context) context.Context {
 	}
 	l.subscriptions[key] = struct{}{}
 	l.mu.Unlock()
-	context.AfterFunc(ctx, func() {
+	return ctx, func() {
 		l.mu.Lock()
 		delete(l.subscriptions, key)
 		l.mu.Unlock()
-	})
-	return ctx
+	}
 }
 
 // BeginDrain turns /readyz to 503 and refuses new websockets.

@@ -177,10 +177,10 @@ func (g *Gateway) graphQLServer() *handler.Server {
 			if !streams(oc.Headers) {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, errNeedsStream)}})
 			}
-			if err := g.takeSubscriptionSlot(ctx); err != nil {
+			var err error
+			if ctx, err = g.startSubscription(ctx); err != nil {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, err)}})
 			}
-			ctx = g.long.subscription(ctx) // ends on drain
 			ctx, live = resolvers.WithLiveTail(ctx)
 		}
 		g.observeOperation(ctx)

@@ -41,8 +41,8 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// observeOperation records an operation's name and type for the log line,
-// and counts subscriptions while they last.
+// observeOperation records an operation's name and type for the log line
+// (subscriptions are counted by startSubscription).
 func (g *Gateway) observeOperation(ctx context.Context) {
 	if !graphql.HasOperationContext(ctx) { // GetOperationContext panics without one
 		return
@@ -54,9 +54,6 @@ func (g *Gateway) observeOperation(ctx context.Context) {
 	typ := string(oc.Operation.Operation)
 	if s := observe.StatsFrom(ctx); s != nil {
 		s.SetOperation(oc.Operation.Name, typ)
-	}
-	if g.opts.Metrics != nil && typ == "subscription" {
-		g.opts.Metrics.Subscribed(ctx)
 	}
 }
 

@@ -96,17 +96,38 @@ func (g *Gateway) websocketInit(ctx context.Context, payload transport.InitPaylo
 type subscriptionSlotsKey struct{}
 
 // takeSubscriptionSlot counts a subscription against its websocket's
-// bound until it ends; SSE subscriptions have one each and no bound here.
-func (g *Gateway) takeSubscriptionSlot(ctx context.Context) error {
+// bound until release; SSE subscriptions have one each and no bound here.
+func (g *Gateway) takeSubscriptionSlot(ctx context.Context) (release func(), err error) {
 	n, ok := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
 	if !ok {
-		return nil
+		return func() {}, nil
 	}
 	max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
 	if n.Add(1) > max {
 		n.Add(-1)
-		return gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max)
+		return nil, gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max)
 	}
-	context.AfterFunc(ctx, func() { n.Add(-1) })
-	return nil
+	return func() { n.Add(-1) }, nil
+}
+
+// startSubscription takes a slot of the websocket's bound, makes ctx end
+// when the gateway drains, and counts the subscription in the metrics,
+// until ctx ends. One watch on ctx undoes all three: each
+// context.AfterFunc costs a few hundred bytes a subscription.
+func (g *Gateway) startSubscription(ctx context.Context) (context.Context, error) {
+	release, err := g.takeSubscriptionSlot(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	ctx, forget := g.long.subscription(ctx)
+	uncount := func() {}
+	if g.opts.Metrics != nil {
+		uncount = g.opts.Metrics.Subscribed()
+	}
+	context.AfterFunc(ctx, func() {
+		release()
+		forget()
+		uncount()
+	})
+	return ctx, nil
 }

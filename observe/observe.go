@@ -92,10 +92,10 @@ func (m *Metrics) Batch(loader string, keys int) {
 	m.batches.WithLabelValues(loader).Observe(float64(keys))
 }
 
-// Subscribed counts a subscription until ctx ends.
-func (m *Metrics) Subscribed(ctx context.Context) {
+// Subscribed counts a subscription until the returned func is called.
+func (m *Metrics) Subscribed() (ended func()) {
 	m.subscriptions.Inc()
-	context.AfterFunc(ctx, m.subscriptions.Dec)
+	return m.subscriptions.Dec
 }
 
 // Connected counts a websocket connection until ctx ends.
