@@ -34,7 +34,7 @@ func Invoices(ctx context.Context, orgID string, opts *upstream.ListInvoicesOpti
 	if err != nil {
 		return nil, err
 	}
-	k := listKey{token: l.token, owner: orgID, query: opts.Values().Encode()}
+	k := listKey{token: l.token, owner: orgID, query: query(opts)}
 	l.invoiceFilters.put(k, opts)
 	return l.invoices.get(ctx, k)
 }

@@ -19,7 +19,7 @@ func Instances(ctx context.Context, ownerID, appID string, opts *upstream.ListIn
 	if err != nil {
 		return nil, err
 	}
-	k := listKey{l.token, ownerID, appID, opts.Values().Encode()}
+	k := listKey{l.token, ownerID, appID, query(opts)}
 	l.instanceFilters.put(k, opts)
 	return l.instances.get(ctx, k)
 }
@@ -32,10 +32,17 @@ func DeploymentInstances(ctx context.Context, ownerID, appID, deploymentID strin
 	if err != nil {
 		return nil, err
 	}
-	mine := []upstream.Instance{} // none is an empty list, not null
-	for _, in := range all {
-		if in.DeploymentID != nil && *in.DeploymentID == deploymentID {
-			mine = append(mine, in)
+	started := func(in *upstream.Instance) bool { return in.DeploymentID != nil && *in.DeploymentID == deploymentID }
+	n := 0
+	for i := range all {
+		if started(&all[i]) {
+			n++
+		}
+	}
+	mine := make([]upstream.Instance, 0, n) // none is an empty list, not null
+	for i := range all {
+		if started(&all[i]) {
+			mine = append(mine, all[i])
 		}
 	}
 	return mine, nil

@@ -12,6 +12,7 @@ package loaders
 import (
 	"context"
 	"errors"
+	"net/url"
 	"sync"
 	"time"
 
@@ -53,6 +54,7 @@ type Options struct {
 type Loaders struct {
 	client *upstream.Client // without token: each call adds its key's token
 	token  string
+	caller *upstream.Client // client with token, what as(token) returns
 	opts   Options
 	sem    chan struct{}
 
@@ -104,7 +106,7 @@ func New(client *upstream.Client, token string, opts Options) *Loaders {
 	if opts.BatchWait <= 0 {
 		opts.BatchWait = DefaultBatchWait
 	}
-	l := &Loaders{client: client, token: token, opts: opts, sem: make(chan struct{}, opts.Concurrency)}
+	l := &Loaders{client: client, token: token, caller: client.WithToken(token), opts: opts, sem: make(chan struct{}, opts.Concurrency)}
 	l.self = newLoader(l, func(ctx context.Context, k tokenKey) (*upstream.User, error) {
 		return l.as(k.token).GetSelf(ctx)
 	})
@@ -121,16 +123,45 @@ func New(client *upstream.Client, token string, opts Options) *Loaders {
 
 // filters keeps the options behind filtered list keys (whose query is
 // their encoding), so that a fetch sends them as they were given.
-type filters[O any] struct{ m sync.Map }
+type filters[O any] struct {
+	mu sync.Mutex
+	m  map[listKey]*O
+}
 
-func (f *filters[O]) put(k listKey, o *O) { f.m.LoadOrStore(k, o) }
+// put keeps o for k, unless options are kept for k already: options of
+// one encoding send the same query. Nil options need no keeping.
+func (f *filters[O]) put(k listKey, o *O) {
+	if o == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = make(map[listKey]*O)
+	}
+	if _, ok := f.m[k]; !ok {
+		f.m[k] = o
+	}
+}
 
 // get returns the options of k; nil (the upstream's default list) when
 // none was put, as for the list a by-id lookup asks for.
 func (f *filters[O]) get(k listKey) *O {
-	v, _ := f.m.Load(k)
-	o, _ := v.(*O)
-	return o
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.m[k]
+}
+
+// query encodes options as their list key's query; nil options, the
+// upstream's default list, are "".
+func query[O any, PO interface {
+	*O
+	Values() url.Values
+}](o PO) string {
+	if o == nil {
+		return ""
+	}
+	return o.Values().Encode()
 }
 
 type ctxKey struct{}
@@ -184,8 +215,15 @@ func Client(ctx context.Context) (*upstream.Client, error) {
 	return h.client.WithToken(h.token), nil
 }
 
-// as returns the client that calls upstream with token.
-func (l *Loaders) as(token string) *upstream.Client { return l.client.WithToken(token) }
+// as returns the client that calls upstream with token: the caller's,
+// built once, for the caller's token (which every key of this response
+// carries).
+func (l *Loaders) as(token string) *upstream.Client {
+	if token == l.token {
+		return l.caller
+	}
+	return l.client.WithToken(token)
+}
 
 // acquire takes one of the response's upstream call slots.
 func (l *Loaders) acquire(ctx context.Context) error {
