@@ -5,14 +5,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // endpoint is a relative, escaped upstream path, or the reason it could not
 // be built. Building it never fails loudly: [Client.newRequest] reports err.
 type endpoint struct {
 	escaped string
-	route   string // the path template: ids replaced by {}, for metrics
-	public  bool   // answers without a token
+	route   *string // the path template: ids replaced by {}, for metrics
+	public  bool    // answers without a token
 	err     error
 }
 
@@ -20,14 +21,41 @@ type endpoint struct {
 // single path segment. format is a constant relative path such as
 // "v4/orchestration/organisations/%s/applications/%s/deployments".
 func buildPath(format string, ids ...string) endpoint {
-	args := make([]any, len(ids))
-	for i, id := range ids {
+	if len(ids) == 0 {
+		return endpoint{escaped: format, route: routeOf(format)}
+	}
+	n := len(format)
+	for _, id := range ids {
 		if err := CheckID(id); err != nil {
 			return endpoint{err: err}
 		}
-		args[i] = url.PathEscape(id)
+		n += len(url.PathEscape(id)) - len("%s") // escapes only what needs it: an id as it is costs nothing
 	}
-	return endpoint{escaped: fmt.Sprintf(format, args...), route: strings.ReplaceAll(format, "%s", "{}")}
+	var b strings.Builder
+	b.Grow(n)
+	rest := format
+	for _, id := range ids {
+		before, after, _ := strings.Cut(rest, "%s")
+		b.WriteString(before)
+		b.WriteString(url.PathEscape(id))
+		rest = after
+	}
+	b.WriteString(rest)
+	return endpoint{escaped: b.String(), route: routeOf(format)}
+}
+
+// routes holds the route of each format [buildPath] was given: a constant
+// of an endpoint method, so there are only as many as methods.
+var routes sync.Map // format → *string
+
+// routeOf returns format's route, built once.
+func routeOf(format string) *string {
+	if r, ok := routes.Load(format); ok {
+		return r.(*string)
+	}
+	route := strings.ReplaceAll(format, "%s", "{}")
+	r, _ := routes.LoadOrStore(format, &route)
+	return r.(*string)
 }
 
 type routeKey struct{}
@@ -36,8 +64,10 @@ type routeKey struct{}
 // "v4/orchestration/organisations/{}/applications/{}/deployments"), a
 // bounded name for metrics and traces; "" for another request.
 func Route(r *http.Request) string {
-	route, _ := r.Context().Value(routeKey{}).(string)
-	return route
+	if route, _ := r.Context().Value(routeKey{}).(*string); route != nil {
+		return *route
+	}
+	return ""
 }
 
 // CheckID reports whether id may be used as one upstream path segment. It
