@@ -67,8 +67,8 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread
 	}
 	fmt.Printf("gateway idle: RSS %.1f MiB, heap in use %.1f MiB, %d goroutines; %d applications to follow, their log streams %s; %d subscription(s) per connection\n\n",
 		benchkit.MiB(idle.rss), benchkit.MiB(idle.heap), idle.goroutines, len(apps), phases, perConn)
-	fmt.Println("| subscriptions | RSS/sub | heap/sub | stacks/sub | goroutines/sub | lines read | delay p50 | delay p99 | errors |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| subscriptions | RSS/sub | heap/sub | live/sub | stacks/sub | goroutines/sub | lines read | delay p50 | delay p99 | errors |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 	if profiles != "" {
 		if err := os.MkdirAll(profiles, 0o755); err != nil {
@@ -110,8 +110,8 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread
 			}
 		}
 		slices.Sort(delays)
-		fmt.Printf("| %d | %.1f KiB | %.1f KiB | %.1f KiB | %.2f | %d | %s | %s | %d |\n", n,
-			benchkit.KiB(m.rss-idle.rss)/float64(n), benchkit.KiB(m.heap-idle.heap)/float64(n), benchkit.KiB(m.stack-idle.stack)/float64(n),
+		fmt.Printf("| %d | %.1f KiB | %.1f KiB | %.1f KiB | %.1f KiB | %.2f | %d | %s | %s | %d |\n", n,
+			benchkit.KiB(m.rss-idle.rss)/float64(n), benchkit.KiB(m.heap-idle.heap)/float64(n), benchkit.KiB(m.live-idle.live)/float64(n), benchkit.KiB(m.stack-idle.stack)/float64(n),
 			float64(m.goroutines-idle.goroutines)/float64(n), len(delays),
 			benchkit.FormatPercentile(delays, 50), benchkit.FormatPercentile(delays, 99), errs)
 	}
@@ -119,8 +119,8 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread
 }
 
 type measures struct {
-	rss, heap, stack int64
-	goroutines       int
+	rss, heap, live, stack int64
+	goroutines             int
 }
 
 // measure reads the gateway's RSS from /proc, and its heap and goroutines
@@ -128,7 +128,7 @@ type measures struct {
 func measure(gw *benchkit.Gateway) measures {
 	p, _ := benchkit.ReadProc(gw.Pid())
 	r := benchkit.ScrapeRuntime(gw.PprofURL)
-	return measures{rss: p.RSS, heap: r.HeapInuse, stack: r.StackInuse, goroutines: r.Goroutines}
+	return measures{rss: p.RSS, heap: r.HeapInuse, live: r.HeapAlloc, stack: r.StackInuse, goroutines: r.Goroutines}
 }
 
 // saveProfiles saves the gateway's heap and goroutine profiles at level n

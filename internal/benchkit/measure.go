@@ -103,6 +103,7 @@ func ResetPeakRSS(pid int) error {
 // endpoint.
 type Runtime struct {
 	HeapInuse  int64
+	HeapAlloc  int64 // live objects: HeapInuse less its free slots, steadier
 	StackInuse int64 // goroutine stacks, which HeapInuse leaves out
 	Goroutines int
 }
@@ -110,6 +111,7 @@ type Runtime struct {
 var (
 	heapInuse       = regexp.MustCompile(`# HeapInuse = (\d+)`)
 	stackInuse      = regexp.MustCompile(`# Stack = (\d+) /`)
+	heapAlloc       = regexp.MustCompile(`# HeapAlloc = (\d+)`)
 	goroutinesTotal = regexp.MustCompile(`goroutine profile: total (\d+)`)
 )
 
@@ -121,6 +123,9 @@ func ScrapeRuntime(pprofURL string) Runtime {
 	if b := get(pprofURL + "/debug/pprof/heap?debug=1&gc=1"); b != nil {
 		if f := heapInuse.FindSubmatch(b); f != nil {
 			r.HeapInuse, _ = strconv.ParseInt(string(f[1]), 10, 64)
+		}
+		if f := heapAlloc.FindSubmatch(b); f != nil {
+			r.HeapAlloc, _ = strconv.ParseInt(string(f[1]), 10, 64)
 		}
 		if f := stackInuse.FindSubmatch(b); f != nil {
 			r.StackInuse, _ = strconv.ParseInt(string(f[1]), 10, 64)
