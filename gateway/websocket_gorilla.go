@@ -40,13 +40,11 @@ func newGorillaWebsocket(writeTimeout, keepAlive, peerTimeout time.Duration, ope
 			HandshakeTimeout:  10 * time.Second,
 			CheckOrigin:       func(*http.Request) bool { return true },
 			EnableCompression: false, // per-message deflate costs memory per connection
-			// An idle socket holds no write buffer: one comes from the pool
-			// for each message (net/http's 4 KB one, kept by default, would
-			// be a fifth of what a socket costs). Clients send little, so
-			// 1 KB read buffers do (a longer message takes more reads).
-			WriteBufferPool: writeBuffers,
-			ReadBufferSize:  1 << 10,
-			Error:             func(http.ResponseWriter, *http.Request, int, error) {},
+			// Buffer sizes stay 0: the socket then reads and writes through
+			// the buffers net/http hijacked it with, which stay reachable
+			// from its connection while gqlgen serves it anyway (a pool or
+			// smaller buffers of its own cost more, measured with subload).
+			Error: func(http.ResponseWriter, *http.Request, int, error) {},
 		},
 		writeTimeout: writeTimeout,
 		keepAlive:    keepAlive,
@@ -194,9 +192,6 @@ func (c *gorillaConn) WriteJSON(v any) error {
 	}
 	return c.conn.WriteJSON(v)
 }
-
-// writeBuffers are the sockets' frame buffers, taken for each message.
-var writeBuffers = new(sync.Pool)
 
 // messageBuffers hold messages while they are written: a log event costs
 // no buffer of its own (it was a seventh of what a subscription event
