@@ -295,7 +295,7 @@ func (c *Client) attempt(req *http.Request) (*http.Response, error) {
 	// A body the caller never closes still gives its slot back when the
 	// per-call timeout ends; release is idempotent.
 	call := &cancelOnClose{stop: context.AfterFunc(ctx, release), release: release, cancel: cancel}
-	resp, err := c.hc.Do(req.Clone(ctx)) // a fresh request per attempt: nothing of a previous one is reused
+	resp, err := c.hc.Do(c.fresh(req, ctx))
 	if err != nil {
 		err = transportError(parent, ctx, req, err) // before cancel: ctx.Err() tells a timeout
 		call.done()
@@ -308,6 +308,20 @@ func (c *Client) attempt(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// fresh returns the request an attempt sends: req with ctx. Nothing in
+// the way writes to a request it is given (a RoundTripper must not; the
+// tracing one clones before it adds its header), so attempts share req's
+// header and URL, which saves copying them per call; but an
+// [http.Client] with a Jar adds cookies to the request's header, so then
+// each attempt gets copies of its own, and no attempt sends the cookies a
+// previous one added.
+func (c *Client) fresh(req *http.Request, ctx context.Context) *http.Request {
+	if c.hc.Jar != nil {
+		return req.Clone(ctx)
+	}
+	return req.WithContext(ctx)
 }
 
 // transportError turns a failed round trip into a caller cancellation (which

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -375,5 +377,35 @@ func TestBackoff(t *testing.T) {
 	}
 	if d := fullJitter(0); d != 0 {
 		t.Errorf("fullJitter(0) = %s", d)
+	}
+}
+
+// An http.Client with a Jar adds its cookies to the request it is given:
+// a retry must not send those of the attempt before it again.
+func TestRetryWithACookieJar(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var cookies [][]string
+	fake := upstreamtest.New()
+	fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Status: 503, Times: 1})
+	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		cookies = append(cookies, r.Header.Values("Cookie"))
+		mu.Unlock()
+		fake.ServeHTTP(w, r)
+	}))
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(base)
+	jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: "s"}})
+	c, _ := newTestClient(t, base, WithHTTPClient(&http.Client{Jar: jar}))
+	if _, err := c.ListZones(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"session=s"}, {"session=s"}}
+	if diff := cmp.Diff(want, cookies); diff != "" {
+		t.Errorf("Cookie headers per attempt (-want +got):\n%s", diff)
 	}
 }
