@@ -295,7 +295,7 @@ func (c *Client) attempt(req *http.Request) (*http.Response, error) {
 	// A body the caller never closes still gives its slot back when the
 	// per-call timeout ends; release is idempotent.
 	call := &cancelOnClose{stop: context.AfterFunc(ctx, release), release: release, cancel: cancel}
-	resp, err := c.hc.Do(c.fresh(req, ctx))
+	resp, err := c.hc.Do(c.fresh(ctx, req))
 	if err != nil {
 		err = transportError(parent, ctx, req, err) // before cancel: ctx.Err() tells a timeout
 		call.done()
@@ -317,7 +317,7 @@ func (c *Client) attempt(req *http.Request) (*http.Response, error) {
 // [http.Client] with a Jar adds cookies to the request's header, so then
 // each attempt gets copies of its own, and no attempt sends the cookies a
 // previous one added.
-func (c *Client) fresh(req *http.Request, ctx context.Context) *http.Request {
+func (c *Client) fresh(ctx context.Context, req *http.Request) *http.Request {
 	if c.hc.Jar != nil {
 		return req.Clone(ctx)
 	}
