@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -20,7 +21,19 @@ func main() {
 	logInterval := flag.Duration("log-interval", 100*time.Millisecond, "between live log lines of a stream")
 	liveDates := flag.Bool("live-dates", false, "date live log lines when they are sent (to measure delivery delay)")
 	spreadLogs := flag.Bool("spread-logs", false, "start each live log stream at a random phase of the interval, instead of in step with the streams opened with it")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fake to this file, until it stops (to see what the fake costs the machine a benchmark shares with it)")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fakeapi:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	fake := upstreamtest.New()
 	fake.SetLatency(*latency)
