@@ -47,23 +47,33 @@ func next(t *testing.T, ch <-chan *logtail.Item, n int) []string {
 	return ids
 }
 
+// join joins key's stream, failing the test on an error.
+func join(t *testing.T, ctx context.Context, hub *logtail.Hub, key string, open logtail.Opener) <-chan *logtail.Item {
+	t.Helper()
+	ch, err := hub.Join(ctx, key, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// liveHub returns a fake whose log lines come every interval, a hub, and
+// the opener of a live tail of the fake's first application.
+func liveHub(t *testing.T, cfg logtail.Config, interval time.Duration) (*upstreamtest.Server, *logtail.Hub, logtail.Opener) {
+	t.Helper()
+	fake := upstreamtest.NewServer(t)
+	fake.SetLogInterval(interval)
+	return fake, logtail.NewHub(cfg), liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+}
+
 func TestHubSharesOneStream(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	fake.SetLogInterval(5 * time.Millisecond)
-	hub := logtail.NewHub(fast)
-	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	fake, hub, open := liveHub(t, fast, 5*time.Millisecond)
 	ctxA, leaveA := context.WithCancel(t.Context())
-	a, err := hub.Join(ctxA, "alice|app", open)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := join(t, ctxA, hub, "alice|app", open)
 	first := next(t, a, 1)
 	ctxB, leaveB := context.WithCancel(t.Context())
-	b, err := hub.Join(ctxB, "alice|app", open)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := join(t, ctxB, hub, "alice|app", open)
 	// From B's first line on, A and B read the same lines in the same order.
 	fromB := next(t, b, 5)
 	fromA := next(t, a, 10)
@@ -102,14 +112,8 @@ func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
 	cfg.Buffer = 4
 	hub := logtail.NewHub(cfg)
 	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
-	slow, err := hub.Join(t.Context(), "k", open)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fastSub, err := hub.Join(t.Context(), "k", open)
-	if err != nil {
-		t.Fatal(err)
-	}
+	slow := join(t, t.Context(), hub, "k", open)
+	fastSub := join(t, t.Context(), hub, "k", open)
 	next(t, fastSub, 30) // meanwhile the slow one reads nothing
 	var lines int
 	var final error
@@ -137,14 +141,8 @@ func TestHubFirstOpenErrorAndSeparateKeys(t *testing.T) {
 	if hub.Topics() != 0 {
 		t.Fatal("a failed topic was kept")
 	}
-	a, err := hub.Join(t.Context(), "k1", liveOpener(t, fake, upstreamtest.AcmeFirstAppID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := hub.Join(t.Context(), "k2", liveOpener(t, fake, upstreamtest.AcmeKeycloakAppID))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := join(t, t.Context(), hub, "k1", liveOpener(t, fake, upstreamtest.AcmeFirstAppID))
+	b := join(t, t.Context(), hub, "k2", liveOpener(t, fake, upstreamtest.AcmeKeycloakAppID))
 	next(t, a, 1)
 	next(t, b, 1)
 	if n := fake.OpenStreams(); n != 2 || hub.Topics() != 2 {
@@ -154,19 +152,10 @@ func TestHubFirstOpenErrorAndSeparateKeys(t *testing.T) {
 
 func TestHubReconnectsOnceForAll(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	fake.SetLogInterval(2 * time.Millisecond)
-	hub := logtail.NewHub(fast)
-	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	fake, hub, open := liveHub(t, fast, 2*time.Millisecond)
 	fake.Inject(upstreamtest.RouteApplicationLogs, upstreamtest.Fault{CutAfter: 5, Times: 1})
-	a, err := hub.Join(t.Context(), "k", open)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := hub.Join(t.Context(), "k", open)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := join(t, t.Context(), hub, "k", open)
+	b := join(t, t.Context(), hub, "k", open)
 	ids := next(t, a, 14)
 	fromB := next(t, b, 10)
 	i := 0 // B may have joined a line or two after A
@@ -188,18 +177,9 @@ func TestHubReconnectsOnceForAll(t *testing.T) {
 
 func TestHubHandsEverySubscriberTheSameLine(t *testing.T) {
 	t.Parallel()
-	fake := upstreamtest.NewServer(t)
-	fake.SetLogInterval(5 * time.Millisecond)
-	hub := logtail.NewHub(fast)
-	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
-	a, err := hub.Join(t.Context(), "k", open)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := hub.Join(t.Context(), "k", open)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, hub, open := liveHub(t, fast, 5*time.Millisecond)
+	a := join(t, t.Context(), hub, "k", open)
+	b := join(t, t.Context(), hub, "k", open)
 	fromB := <-b
 	var fromA *logtail.Item
 	for fromA == nil || fromA.Line.ID != fromB.Line.ID {
