@@ -30,6 +30,9 @@ type LiveTail struct {
 	out     chan LogEvent        // what gqlgen's handler reads: one event at a time
 	convert func(*logtail.Item) LogEvent
 	key     string // the selection's rendering key; "" when it has none
+	// resp answers from the memo: transports send a response before they
+	// ask for the next, so one per subscription does.
+	resp graphql.Response
 }
 
 type liveTailKey struct{}
@@ -80,7 +83,8 @@ func (lt *LiveTail) Handler(next graphql.ResponseHandler) graphql.ResponseHandle
 		}
 		if it.Err == nil && lt.key != "" {
 			if data, ok := it.Memo.Get(lt.key); ok {
-				return &graphql.Response{Data: data}
+				lt.resp = graphql.Response{Data: data}
+				return &lt.resp
 			}
 		}
 		if ctx.Err() != nil {
