@@ -1,10 +1,13 @@
 package gateway_test
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +131,48 @@ func TestLiveTailSubscribersGetTheirOwnSelection(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A live tail followed over SSE and over the legacy websocket protocol at
+// once: both get the same line as the same data, whichever rendered it.
+func TestLiveTailAcrossTransports(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	fake.SetLogInterval(5 * time.Millisecond)
+	resp := subscribeSSE(t, srv, logVars(nil))
+	guard := time.AfterFunc(10*time.Second, func() { _ = resp.Body.Close() }) // no endless scan
+	defer guard.Stop()
+	sse := bufio.NewScanner(resp.Body)
+	for sse.Scan() && !strings.HasPrefix(sse.Text(), "data: ") { // SSE follows the tail already
+	}
+	c, _, err := wsDial(t, srv, "graphql-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
+	read(t, c)
+	send(t, c, map[string]any{"id": "7", "type": "start", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})
+
+	// The websocket's first line, then the SSE stream until that line.
+	m := read(t, c)
+	var ev struct {
+		Data struct{ ApplicationLogs struct{ ID string } }
+	}
+	if err := json.Unmarshal(m.Payload, &ev); m.Type != "data" || err != nil || ev.Data.ApplicationLogs.ID == "" {
+		t.Fatalf("graphql-ws: %s %s (%v)", m.Type, m.Payload, err)
+	}
+	id := ev.Data.ApplicationLogs.ID
+	for sse.Scan() {
+		data, ok := strings.CutPrefix(sse.Text(), "data: ")
+		if !ok || !strings.Contains(data, `"id":"`+id+`"`) {
+			continue
+		}
+		var a, b any
+		if json.Unmarshal([]byte(data), &a) != nil || json.Unmarshal(m.Payload, &b) != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("line %s:\n SSE %s\n  ws %s", id, data, m.Payload)
+		}
+		return
+	}
+	t.Fatalf("the SSE stream ended before line %s: %v", id, sse.Err())
 }

@@ -209,19 +209,26 @@ func TestLogSubscriptionErrors(t *testing.T) {
 	}
 }
 
-// Unsubscribing, or going away, closes the upstream stream within a second.
+// Unsubscribing, or going away, closes the upstream stream within a second,
+// whether the subscription followed on its own (since) or through the hub
+// (a live tail: its last subscriber leaving).
 func TestLeavingClosesTheUpstream(t *testing.T) {
 	t.Parallel()
 	fake, srv, _ := subEnv(t)
-	for _, leave := range []string{"complete", "disconnect"} {
-		c := subscribe(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}))
+	since := map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}
+	for _, leave := range []string{"complete", "disconnect", "complete live tail", "disconnect live tail"} {
+		filter := since
+		if strings.HasSuffix(leave, "live tail") {
+			filter = nil
+		}
+		c := subscribe(t, srv, logVars(filter))
 		if m := read(t, c); m.Type != "next" {
 			t.Fatalf("got %+v", m)
 		}
 		if n := fake.OpenStreams(); n != 1 {
 			t.Fatalf("%d open streams", n)
 		}
-		if leave == "complete" {
+		if strings.HasPrefix(leave, "complete") {
 			send(t, c, map[string]any{"id": "1", "type": "complete"})
 		} else {
 			_ = c.Close()
