@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -175,4 +176,36 @@ func TestLiveTailAcrossTransports(t *testing.T) {
 		return
 	}
 	t.Fatalf("the SSE stream ended before line %s: %v", id, sse.Err())
+}
+
+// Live tails of the same application, token and filter share one upstream
+// stream across sockets; another application or another filter has its own.
+func TestLiveTailsShareTheirUpstreamStream(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	fake.SetLogInterval(5 * time.Millisecond)
+	follow := func(vars map[string]any) {
+		t.Helper()
+		c := subscribe(t, srv, vars)
+		if m := read(t, c); m.Type != "next" {
+			t.Fatalf("got %s %s", m.Type, m.Payload)
+		}
+	}
+	streams := func(want int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		if err := fake.WaitOpenStreams(ctx, want); err != nil {
+			t.Fatalf("%d upstream streams open, want %d", fake.OpenStreams(), want)
+		}
+	}
+	follow(logVars(nil))
+	follow(logVars(nil))
+	streams(1)
+	other := logVars(nil)
+	other["a"] = upstreamtest.AcmeKeycloakAppID
+	follow(other)
+	streams(2)
+	follow(logVars(map[string]any{"contains": "line"}))
+	streams(3)
 }

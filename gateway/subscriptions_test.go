@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,20 +24,43 @@ import (
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
-// tWriter sends logs to the test's output.
-type tWriter struct{ t *testing.T }
+// tWriter sends logs to the test's output until the test ends: a
+// websocket's handler may still log its request once the test is over
+// (httptest does not wait for hijacked connections), and t.Log then would
+// panic, and race with the test's end.
+type tWriter struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
 
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+// newTWriter returns a tWriter for t; it goes quiet in t's last cleanup.
+func newTWriter(t *testing.T) *tWriter {
+	w := &tWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.done = true
+	})
+	return w
+}
+
+func (w *tWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
 	return len(p), nil
 }
 
 // subEnv serves a gateway whose log subscriptions reconnect at once.
 func subEnv(t *testing.T) (*upstreamtest.Server, *httptest.Server, *http.Transport) {
 	t.Helper()
+	logs := newTWriter(t) // first, so that its cleanup runs last
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	e := newEnvWith(t, func(o *gateway.Options) {
-		o.Logger = slog.New(slog.NewTextHandler(tWriter{t}, nil))
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 		o.Logs = logtail.Config{Backoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxAttempts: 3}
 	}, upstream.WithHTTPClient(&http.Client{Transport: tr}))
 	t.Cleanup(tr.CloseIdleConnections)
