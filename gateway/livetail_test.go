@@ -146,14 +146,7 @@ func TestLiveTailAcrossTransports(t *testing.T) {
 	sse := bufio.NewScanner(resp.Body)
 	for sse.Scan() && !strings.HasPrefix(sse.Text(), "data: ") { // SSE follows the tail already
 	}
-	c, _, err := wsDial(t, srv, "graphql-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
-	read(t, c)
-	send(t, c, map[string]any{"id": "7", "type": "start", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})
+	c := subscribeLegacy(t, srv, logVars(nil))
 
 	// The websocket's first line, then the SSE stream until that line.
 	m := read(t, c)

@@ -319,19 +319,27 @@ func TestGoroutinesReturnToBaseline(t *testing.T) {
 	}
 }
 
+// subscribeLegacy starts the logs subscription as alice, with id "7", on
+// the legacy graphql-ws protocol.
+func subscribeLegacy(t *testing.T, srv *httptest.Server, vars map[string]any) *websocket.Conn {
+	t.Helper()
+	c, _, err := wsDial(t, srv, "graphql-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
+	read(t, c)
+	send(t, c, map[string]any{"id": "7", "type": "start", "payload": map[string]any{"query": logsSubscription, "variables": vars}})
+	return c
+}
+
 func TestLegacyProtocolAndSSE(t *testing.T) {
 	t.Parallel()
 	_, srv, _ := subEnv(t)
 	vars := logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339), "limit": 3})
 
-	c, _, err := wsDial(t, srv, "graphql-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
-	read(t, c)
-	send(t, c, map[string]any{"id": "7", "type": "start", "payload": map[string]any{"query": logsSubscription, "variables": vars}})
+	c := subscribeLegacy(t, srv, vars)
 	var n int
 	for m := read(t, c); m.Type != "complete"; m = read(t, c) {
 		if m.Type != "data" || m.ID != "7" || !strings.Contains(string(m.Payload), `"message"`) {
