@@ -24,7 +24,9 @@ import (
 // [logtail.Memo], under a key naming the selection (root alias, then each
 // field's alias and name, after @skip and @include); every other
 // subscriber with the same key answers with those bytes. Errors, and
-// responses with errors or extensions, always go through gqlgen.
+// responses with errors or extensions, always go through gqlgen. A line
+// belongs to one hub topic, whose key holds the caller's identity: no
+// rendering crosses tokens.
 type LiveTail struct {
 	items   <-chan *logtail.Item // from the hub
 	out     chan LogEvent        // what gqlgen's handler reads: one event at a time
