@@ -7,11 +7,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/logtail"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -201,4 +208,107 @@ func TestLiveTailsShareTheirUpstreamStream(t *testing.T) {
 	streams(2)
 	follow(logVars(map[string]any{"contains": "line"}))
 	streams(3)
+}
+
+// smallSendBuffers gives every accepted connection a small send buffer, so
+// that a client that stops reading blocks the gateway's writes soon.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
+}
+
+// A client that stops reading is not buffered for without bound: its live
+// tail's buffer fills, the hub drops it and closes the upstream stream it
+// alone followed, and once the client reads again it gets every line it was
+// sent, in order and without a gap, then RATE_LIMITED, then the end.
+func TestLiveTailSlowClientEndsWithRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(o *gateway.Options) { o.Logs = logtail.Config{Buffer: 8} })
+	e.fake.SetLogInterval(time.Millisecond)
+	srv := httptest.NewUnstartedServer(e.gw)
+	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	d := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}, NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(4 << 10)
+		}
+		return c, err
+	}}
+	c, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice}})
+	if m := read(t, c); m.Type != "connection_ack" {
+		t.Fatalf("got %+v", m)
+	}
+	every := logVars(map[string]any{"services": []string{"all"}}) // lines numbered without a gap
+	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": every}})
+
+	// seq reads a "next" message: its line's sequence number, or its error.
+	seq := func(m wsMessage) (int, *gqlError) {
+		t.Helper()
+		var ev struct {
+			Data   struct{ ApplicationLogs *struct{ ID string } }
+			Errors []gqlError
+		}
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if len(ev.Errors) > 0 {
+			return 0, &ev.Errors[0]
+		}
+		id := ev.Data.ApplicationLogs.ID
+		n, err := strconv.Atoi(id[strings.LastIndexByte(id, '-')+1:])
+		if err != nil {
+			t.Fatalf("line id %q", id)
+		}
+		return n, nil
+	}
+	m := read(t, c)
+	if m.Type != "next" {
+		t.Fatalf("got %s %s", m.Type, m.Payload)
+	}
+	prev, _ := seq(m)
+
+	// The client reads nothing until the gateway has given up on it.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := e.fake.WaitOpenStreams(ctx, 0); err != nil {
+		t.Fatalf("%d upstream streams still open for a client that reads nothing", e.fake.OpenStreams())
+	}
+
+	lines := 0
+	for {
+		m := read(t, c)
+		if m.Type != "next" {
+			t.Fatalf("after %d more lines: %s %s, want the lines then RATE_LIMITED", lines, m.Type, m.Payload)
+		}
+		n, gqlErr := seq(m)
+		if gqlErr != nil {
+			if gqlErr.code() != "RATE_LIMITED" || !strings.Contains(gqlErr.Message, "too slowly") {
+				t.Fatalf("after %d more lines: %+v", lines, gqlErr)
+			}
+			break
+		}
+		if n != prev+1 {
+			t.Fatalf("line %d after line %d", n, prev)
+		}
+		prev = n
+		lines++
+	}
+	if lines < 8 {
+		t.Errorf("%d lines before the error, want at least the buffer's 8", lines)
+	}
+	if m := read(t, c); m.Type != "complete" {
+		t.Errorf("after the error: %s %s", m.Type, m.Payload)
+	}
 }
