@@ -222,13 +222,27 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 	return c, err
 }
 
-// A client that stops reading is not buffered for without bound: its live
-// tail's buffer fills, the hub drops it and closes the upstream stream it
-// alone followed, and once the client reads again it gets every line it was
-// sent, in order and without a gap, then RATE_LIMITED, then the end.
-func TestLiveTailSlowClientEndsWithRateLimited(t *testing.T) {
+// A client that stops reading is not buffered for without bound: its
+// buffer fills (a live tail's hub drops it at once, a follow from a date
+// after SlowClient), the upstream stream it alone followed closes, and once
+// the client reads again it gets every line it was sent, in order and
+// without a gap, then RATE_LIMITED, then the end.
+func TestSlowClientEndsWithRateLimited(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, func(o *gateway.Options) { o.Logs = logtail.Config{Buffer: 8} })
+	for _, since := range []string{"", upstreamtest.LogsBase.Format(time.RFC3339)} {
+		name := "live tail"
+		if since != "" {
+			name = "since"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			slowClient(t, since)
+		})
+	}
+}
+
+func slowClient(t *testing.T, since string) {
+	e := newEnvWith(t, func(o *gateway.Options) { o.Logs = logtail.Config{Buffer: 8, SlowClient: 100 * time.Millisecond} })
 	e.fake.SetLogInterval(time.Millisecond)
 	srv := httptest.NewUnstartedServer(e.gw)
 	srv.Listener = smallSendBuffers{srv.Listener}
@@ -250,7 +264,11 @@ func TestLiveTailSlowClientEndsWithRateLimited(t *testing.T) {
 	if m := read(t, c); m.Type != "connection_ack" {
 		t.Fatalf("got %+v", m)
 	}
-	every := logVars(map[string]any{"services": []string{"all"}}) // lines numbered without a gap
+	filter := map[string]any{"services": []string{"all"}} // lines numbered without a gap
+	if since != "" {
+		filter["since"] = since
+	}
+	every := logVars(filter)
 	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": every}})
 
 	// seq reads a "next" message: its line's sequence number, or its error.
