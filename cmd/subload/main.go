@@ -123,7 +123,7 @@ type measures struct {
 	goroutines             int
 }
 
-// measure reads the gateway's RSS from /proc, and its heap and goroutines
+// measure reads the gateway's RSS from /proc, and its heap, stacks and goroutines
 // from its pprof endpoint, after a GC.
 func measure(gw *benchkit.Gateway) measures {
 	p, _ := benchkit.ReadProc(gw.Pid())

@@ -121,22 +121,24 @@ var (
 func ScrapeRuntime(pprofURL string) Runtime {
 	var r Runtime
 	if b := get(pprofURL + "/debug/pprof/heap?debug=1&gc=1"); b != nil {
-		if f := heapInuse.FindSubmatch(b); f != nil {
-			r.HeapInuse, _ = strconv.ParseInt(string(f[1]), 10, 64)
-		}
-		if f := heapAlloc.FindSubmatch(b); f != nil {
-			r.HeapAlloc, _ = strconv.ParseInt(string(f[1]), 10, 64)
-		}
-		if f := stackInuse.FindSubmatch(b); f != nil {
-			r.StackInuse, _ = strconv.ParseInt(string(f[1]), 10, 64)
-		}
+		r.HeapInuse = number(heapInuse, b)
+		r.HeapAlloc = number(heapAlloc, b)
+		r.StackInuse = number(stackInuse, b)
 	}
 	if b := get(pprofURL + "/debug/pprof/goroutine?debug=1"); b != nil {
-		if f := goroutinesTotal.FindSubmatch(b); f != nil {
-			r.Goroutines, _ = strconv.Atoi(string(f[1]))
-		}
+		r.Goroutines = int(number(goroutinesTotal, b))
 	}
 	return r
+}
+
+// number is the integer re's first group matches in b; 0 without a match.
+func number(re *regexp.Regexp, b []byte) int64 {
+	f := re.FindSubmatch(b)
+	if f == nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(string(f[1]), 10, 64)
+	return n
 }
 
 // Get fetches url whole, for a profile to save; a status other than 200 is
