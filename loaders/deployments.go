@@ -47,11 +47,16 @@ func Deployments(ctx context.Context, ownerID, appID string, limit int) ([]upstr
 	if err != nil {
 		return nil, err
 	}
+	return l.deployments.get(ctx, l.deploymentsKey(ownerID, appID, limit))
+}
+
+// deploymentsKey is the key of an application's deployments list.
+func (l *Loaders) deploymentsKey(ownerID, appID string, limit int) listKey {
 	k := listKey{token: l.token, owner: ownerID, app: appID}
 	if limit > 0 {
 		k.query = strconv.Itoa(limit)
 	}
-	return l.deployments.get(ctx, k)
+	return k
 }
 
 // Deployment returns one deployment of an application.

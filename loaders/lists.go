@@ -76,6 +76,27 @@ func (ll *listLoader[K, V]) get(ctx context.Context, key K) ([]V, error) {
 	return c.items, c.err
 }
 
+// start makes key's call in a goroutine of its own, unless this response
+// has asked for key already, and returns without waiting: a later get
+// waits for that call instead of making one. In naive mode, where nothing
+// is kept for a later get, it does nothing.
+func (ll *listLoader[K, V]) start(ctx context.Context, key K) {
+	if ll.l.opts.Naive {
+		return
+	}
+	ll.mu.Lock()
+	_, ok := ll.calls[key]
+	var c *listCall[V]
+	if !ok {
+		c = &listCall[V]{done: make(chan struct{})}
+		ll.calls[key] = c
+	}
+	ll.mu.Unlock()
+	if !ok {
+		go ll.call(ctx, key, c)
+	}
+}
+
 // call makes c's call and closes c.done, forgetting c first when its
 // answer must not be kept.
 func (ll *listLoader[K, V]) call(ctx context.Context, key K, c *listCall[V]) {

@@ -25,7 +25,7 @@ const upstreamCalls = "gateway_upstream_requests_total"
 // CPU read before and after it. Every client finishes its last request
 // before the after-reads, so the counts match exactly.
 func runHTTP(gw *benchkit.Gateway, w workload, lat time.Duration, cfg config, prof *profiler) (row, error) {
-	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked(), rounds: w.rounds}
+	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked(), depth: w.depth}
 	if err := verify(gw.URL, w); err != nil {
 		return r, err
 	}

@@ -25,9 +25,9 @@ type row struct {
 	rate     float64
 	p50, p99 string
 	p50d     time.Duration
-	// rounds is how many upstream round trips the request makes one after
-	// another (0: not said), for the latency target.
-	rounds int
+	// depth is the query's depth in upstream lookups, each below the other
+	// (0: not said), for the latency target.
+	depth int
 	// calls is upstream calls per unit (per subscription for workload 5);
 	// fewest and most bound what the queries may cost, when hasFewest.
 	calls, fewest, most float64
@@ -149,8 +149,8 @@ func (t *report) finish(cfg config) error {
 	return nil
 }
 
-// latencyTargets prints, for the workloads that say their round trips,
-// whether p50 is within 1.2 × round trips × upstream latency: the
+// latencyTargets prints, for the workloads that say their depth, whether
+// p50 is within 1.2 × depth × upstream latency: the
 // gateway's own share of a request's latency, with the upstream's
 // subtracted, is at most a fifth of it. A measure, not a check: timing on
 // a shared machine fails no run. It is a request's latency, so it is read
@@ -158,15 +158,15 @@ func (t *report) finish(cfg config) error {
 func (t *report) latencyTargets(clients int) {
 	var lines []string
 	for _, r := range t.rows {
-		if r.naive || r.rounds == 0 || r.latency == 0 || r.count == 0 {
+		if r.naive || r.depth == 0 || r.latency == 0 || r.count == 0 {
 			continue
 		}
-		target := time.Duration(1.2 * float64(r.rounds) * float64(r.latency))
+		target := time.Duration(1.2 * float64(r.depth) * float64(r.latency))
 		verdict := "met"
 		if r.p50d > target {
 			verdict = "MISSED"
 		}
-		lines = append(lines, fmt.Sprintf("| %s | %s | %d | %s | %s | %s |", r.label, r.latency, r.rounds, r.p50, target, verdict))
+		lines = append(lines, fmt.Sprintf("| %s | %s | %d | %s | %s | %s |", r.label, r.latency, r.depth, r.p50, target, verdict))
 	}
 	if len(lines) == 0 {
 		return
@@ -175,8 +175,8 @@ func (t *report) latencyTargets(clients int) {
 		fmt.Fprintf(t.out, "\nlatency targets: run with -concurrency 1 to read them (with %d clients, p50 counts the time requests queue)\n", clients)
 		return
 	}
-	fmt.Fprintln(t.out, "\nlatency target: p50 ≤ 1.2 × upstream round trips in sequence × upstream latency")
-	fmt.Fprintln(t.out, "| workload | latency | round trips | p50 | target | |")
+	fmt.Fprintln(t.out, "\nlatency target: p50 ≤ 1.2 × query depth (upstream lookups one below another) × upstream latency")
+	fmt.Fprintln(t.out, "| workload | latency | depth | p50 | target | |")
 	fmt.Fprintln(t.out, "|---|---:|---:|---:|---:|---|")
 	for _, l := range lines {
 		fmt.Fprintln(t.out, l)

@@ -39,10 +39,12 @@ type workload struct {
 	label    string
 	naive    bool
 	requests []request
-	// rounds is how many upstream round trips each request makes one
-	// after another: zones (1); organisation, its applications, their
-	// lists (3).
-	rounds int
+	// depth is the query's depth in upstream lookups, each below the
+	// other: zones (1); organisation, its applications, their lists (3).
+	// The gateway asks for the applications with the organisation
+	// (graph/resolvers/lookahead.go), so 3 costs it 2 round trips in
+	// sequence; the target is set by the depth.
+	depth int
 }
 
 // checked reports whether the workload's upstream calls per request must
@@ -128,10 +130,10 @@ func mustBody(query string, vars map[string]any) []byte {
 // naive mode or not; naive mode has no minimum to check.
 func workloads(d demo, ids []int, naive bool) []workload {
 	all := map[int]workload{
-		1: {label: "1 zones", rounds: 1, requests: []request{{name: "workload 1", token: benchkit.TokenAlice, calls: 1, most: 1, apps: -1, body: mustBody(zonesQuery, nil)}}},
-		2: {label: "2 org apps", rounds: 3, requests: []request{orgApps(benchkit.TokenAlice, d.acme)}},
-		3: {label: "3 nested, 2 orgs", rounds: 3, requests: []request{nested(d)}},
-		4: {label: "4 mixed alice/bob", rounds: 3, requests: []request{orgApps(benchkit.TokenAlice, d.acme), orgApps(benchkit.TokenBob, d.bobs)}},
+		1: {label: "1 zones", depth: 1, requests: []request{{name: "workload 1", token: benchkit.TokenAlice, calls: 1, most: 1, apps: -1, body: mustBody(zonesQuery, nil)}}},
+		2: {label: "2 org apps", depth: 3, requests: []request{orgApps(benchkit.TokenAlice, d.acme)}},
+		3: {label: "3 nested, 2 orgs", depth: 3, requests: []request{nested(d)}},
+		4: {label: "4 mixed alice/bob", depth: 3, requests: []request{orgApps(benchkit.TokenAlice, d.acme), orgApps(benchkit.TokenBob, d.bobs)}},
 	}
 	var ws []workload
 	for _, id := range ids {

@@ -134,10 +134,12 @@ func (r *queryResolver) Organisations(ctx context.Context) ([]upstream.Organisat
 }
 
 func (r *queryResolver) Organisation(ctx context.Context, id string) (*upstream.Organisation, error) {
+	startOrganisationLists(ctx, id)
 	return loaders.OrganisationAmong(ctx, id, siblingArgs(ctx, "id"))
 }
 
 func (r *queryResolver) Application(ctx context.Context, ownerID string, id string) (*upstream.Application, error) {
+	startApplicationLists(ctx, ownerID, id)
 	return loaders.ApplicationAmong(ctx, ownerID, id, siblingArgs(ctx, "ownerId", "id"))
 }
 

@@ -24,6 +24,11 @@ type Fault struct {
 	// Latency is slept before answering; the sleep ends early, without an
 	// answer, if the request's context ends.
 	Latency time.Duration
+	// Hold, when non-nil, holds the answer until it is closed (after any
+	// Latency); the hold ends early, without an answer, if the request's
+	// context ends. Tests use it to see which calls a client makes while
+	// another is unanswered, without timing anything.
+	Hold <-chan struct{}
 	// Header holds extra response headers, such as Retry-After.
 	Header http.Header
 	// CutAfter, for an event stream, ends the stream after this many data

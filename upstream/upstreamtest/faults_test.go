@@ -157,3 +157,37 @@ func TestFaultRate(t *testing.T) {
 		t.Errorf("%d of 1000 requests failed, want about 100", failed)
 	}
 }
+
+func TestFaultHoldAnswersWhenReleased(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	gate := make(chan struct{})
+	s.Inject(RouteZone, Fault{Hold: gate, Times: 1})
+	answered := make(chan answer, 1)
+	go func() { answered <- send(t, s, http.MethodGet, "v4/products/zones/par", "", "") }()
+	for s.Count(RouteZone) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-answered:
+		t.Fatal("answered before the hold was released")
+	default:
+	}
+	close(gate)
+	(<-answered).ok(t, http.StatusOK)
+
+	// A held request whose client leaves ends without an answer.
+	s.Inject(RouteZones, Fault{Hold: make(chan struct{})})
+	ctx, cancel := context.WithCancel(t.Context())
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/v4/products/zones", nil)
+	done := make(chan struct{})
+	go func() {
+		s.ServeHTTP(httptest.NewRecorder(), req)
+		close(done)
+	}()
+	for s.Count(RouteZones) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+}

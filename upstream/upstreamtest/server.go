@@ -177,7 +177,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 		SozuID:  sozuID,
 	})
 
-	if !sleep(r, latency+fault.Latency) {
+	if !sleep(r, latency+fault.Latency) || !hold(r, fault.Hold) {
 		return // the client left; nobody reads an answer
 	}
 
@@ -280,6 +280,20 @@ func sleep(r *http.Request, d time.Duration) bool {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// hold waits until gate is closed (nil: no wait); false if the request's
+// context ends first.
+func hold(r *http.Request, gate <-chan struct{}) bool {
+	if gate == nil {
+		return true
+	}
+	select {
+	case <-gate:
 		return true
 	case <-r.Context().Done():
 		return false
