@@ -147,7 +147,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	res := &resolvers.Resolver{DocumentsURL: g.opts.PublicURL, Logs: g.opts.Logs, LogHub: resolvers.NewLogHub(g.opts.Logs)}
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: res})
 	srv := handler.New(es)
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(detachedWebsocket{logger: g.opts.Logger, Websocket: transport.Websocket{
 		// Keep-alive is the adapter's, on a timer per socket rather than
 		// gqlgen's goroutine per socket (KeepAlivePingInterval and
 		// PingPongInterval stay 0).
@@ -155,7 +155,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		InitFunc:         g.websocketInit,
 		InitTimeout:      10 * time.Second, // sockets that never send connection_init are closed
 		PayloadReadLimit: ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
-	})
+	}})
 	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})

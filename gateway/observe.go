@@ -24,20 +24,26 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, stats := observe.WithStats(r.Context())
+		ctx, late := withLateLog(ctx)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		op, typ, calls, codes := stats.Snapshot()
-		attrs := []any{
-			"requestId", RequestID(ctx), "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"durationMs", float64(time.Since(start).Microseconds()) / 1000, "upstreamCalls", calls,
-		}
-		if typ != "" {
-			attrs = append(attrs, "operationType", typ, "operation", op)
-		}
-		if len(codes) > 0 {
-			attrs = append(attrs, "errors", codes)
-		}
-		g.opts.Logger.InfoContext(ctx, "request", attrs...)
+		// A websocket's line waits for the socket's end (detachedWebsocket),
+		// holding only what it prints: not the request or its writer.
+		method, path, status := r.Method, r.URL.Path, sw.status
+		late.handlerReturned(func() {
+			op, typ, calls, codes := stats.Snapshot()
+			attrs := []any{
+				"requestId", RequestID(ctx), "method", method, "path", path, "status", status,
+				"durationMs", float64(time.Since(start).Microseconds()) / 1000, "upstreamCalls", calls,
+			}
+			if typ != "" {
+				attrs = append(attrs, "operationType", typ, "operation", op)
+			}
+			if len(codes) > 0 {
+				attrs = append(attrs, "errors", codes)
+			}
+			g.opts.Logger.InfoContext(ctx, "request", attrs...)
+		})
 	})
 }
 

@@ -66,6 +66,7 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	if err != nil {
 		return nil, err
 	}
+	markUpgraded(r)
 	c := &gorillaConn{conn: conn, writeTimeout: g.writeTimeout, open: g.open}
 	if c.open != nil {
 		c.open.addConn(c)
