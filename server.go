@@ -158,6 +158,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	upstreamURL := cfg.UpstreamURL
 	if cfg.Demo {
 		fake := upstreamtest.New()
+		fake.SetRecording(false) // a demo runs for long: keep counts, not every request
 		if err := fake.Start(); err != nil {
 			return fmt.Errorf("start demo upstream: %w", err)
 		}

@@ -37,6 +37,8 @@ type Server struct {
 	mu       sync.Mutex // guards the fields below
 	counts   map[string]int
 	requests []Request
+	total    int  // requests received, recorded or not
+	noRecord bool // SetRecording(false): count, keep nothing
 	faults   map[string]*activeFault
 	latency  time.Duration
 	srv      *http.Server

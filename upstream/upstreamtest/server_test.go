@@ -290,3 +290,26 @@ func TestKeptAnswersFollowTheDataset(t *testing.T) {
 		t.Errorf("%d zones, %d of them tagged for applications: a filtered list answered as the whole one?", len(all), len(some))
 	}
 }
+
+func TestRecordingOffStillCounts(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	s.SetRecording(false)
+	get(t, s, "v4/products/zones", "").ok(t, http.StatusOK)
+	get(t, s, "v4/products/zones/par", "").ok(t, http.StatusOK)
+	if got := s.Requests(); len(got) != 0 {
+		t.Errorf("recorded %d requests with recording off", len(got))
+	}
+	if s.Total() != 2 || s.Count(RouteZones) != 1 || s.Count(RouteZone) != 1 {
+		t.Errorf("total %d, counts %v; want 2, one per route", s.Total(), s.Counts())
+	}
+	s.SetRecording(true)
+	get(t, s, "v4/products/zones", "").ok(t, http.StatusOK)
+	if got := s.Requests(); len(got) != 1 || got[0].Route != RouteZones {
+		t.Errorf("recorded %+v once recording is back on, want the one zones request", got)
+	}
+	s.ResetCounts()
+	if s.Total() != 0 {
+		t.Errorf("total %d after ResetCounts", s.Total())
+	}
+}
