@@ -24,35 +24,38 @@ const upstreamCalls = "gateway_upstream_requests_total"
 // a warm-up, then the measured run, with the gateway's upstream calls and
 // CPU read before and after it. Every client finishes its last request
 // before the after-reads, so the counts match exactly.
-func runHTTP(gw *benchkit.Gateway, w workload, lat time.Duration, cfg config, prof *profiler) (row, error) {
-	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked(), depth: w.depth}
-	if err := verify(gw.URL, w); err != nil {
-		return r, err
+func runHTTP(tg target, w workload, lat time.Duration, cfg config, prof *profiler) (row, error) {
+	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked() && tg.name == "", depth: w.depth, other: tg.name}
+	if tg.name != "" {
+		r.label += " (" + tg.name + ")"
+	}
+	if err := verify(tg.url, w); err != nil {
+		return r, fmt.Errorf("%s: %w", cmp.Or(tg.name, "gateway"), err)
 	}
 	hc := newClient(cfg.concurrency)
 	defer hc.CloseIdleConnections()
-	if err := benchkit.ResetPeakRSS(gw.Pid()); err != nil {
+	if err := benchkit.ResetPeakRSS(tg.pid); err != nil {
 		r.notes = append(r.notes, "peak RSS since the gateway started ("+err.Error()+")")
 	}
-	warm := generate(hc, gw.URL, w.requests, cfg.concurrency, cfg.warmup)
-	calls0, err := benchkit.CounterSum(gw.MetricsURL(), upstreamCalls)
+	warm := generate(hc, tg.url, w.requests, cfg.concurrency, cfg.warmup)
+	calls0, err := tg.calls()
 	if err != nil {
 		return r, err
 	}
-	p0, err := benchkit.ReadProc(gw.Pid())
+	p0, err := benchkit.ReadProc(tg.pid)
 	if err != nil {
 		return r, err
 	}
 	if prof != nil {
-		prof.start(gw.PprofURL)
+		prof.start(tg.pprof)
 		r.label += " (profiled)"
 	}
-	res := generate(hc, gw.URL, w.requests, cfg.concurrency, cfg.duration)
-	p1, err := benchkit.ReadProc(gw.Pid())
+	res := generate(hc, tg.url, w.requests, cfg.concurrency, cfg.duration)
+	p1, err := benchkit.ReadProc(tg.pid)
 	if err != nil {
 		return r, err
 	}
-	calls1, err := benchkit.CounterSum(gw.MetricsURL(), upstreamCalls)
+	calls1, err := tg.calls()
 	if err != nil {
 		return r, err
 	}
@@ -68,6 +71,7 @@ func runHTTP(gw *benchkit.Gateway, w workload, lat time.Duration, cfg config, pr
 	r.p50, r.p99 = benchkit.FormatPercentile(res.latencies, 50), benchkit.FormatPercentile(res.latencies, 99)
 	if r.count > 0 {
 		r.p50d = benchkit.Percentile(res.latencies, 50)
+		r.p99d = benchkit.Percentile(res.latencies, 99)
 	}
 	r.peakRSS = p1.PeakRSS
 	r.errors = warm.errors + res.errors
@@ -82,12 +86,30 @@ func runHTTP(gw *benchkit.Gateway, w workload, lat time.Duration, cfg config, pr
 		}
 		r.fewest, r.most = float64(fewest)/float64(r.count), float64(most)/float64(r.count)
 		r.hasFewest = w.requests[0].calls > 0
-		if r.hasFewest && r.most > r.fewest && r.calls > r.fewest {
+		if r.hasFewest && r.most > r.fewest && r.calls > r.fewest && r.other == "" {
 			r.notes = append(r.notes, fmt.Sprintf("%.1f%% of requests cost one call more than the fewest (see nested in workloads.go)",
 				100*(r.calls-r.fewest)/(r.most-r.fewest)))
 		}
 	}
 	return r, nil
+}
+
+// target is a gateway that workloads run against: this one, or another
+// to compare with.
+type target struct {
+	name  string // "" for this gateway
+	url   string // base URL, without the trailing slash
+	pid   int
+	pprof string                  // base URL of its pprof listener ("" if none)
+	calls func() (float64, error) // the upstream calls it has made so far
+}
+
+// ours is the target of one of our gateway processes: its upstream calls
+// are its own gateway_upstream_requests_total.
+func ours(gw *benchkit.Gateway) target {
+	return target{url: gw.URL, pid: gw.Pid(), pprof: gw.PprofURL, calls: func() (float64, error) {
+		return benchkit.CounterSum(gw.MetricsURL(), upstreamCalls)
+	}}
 }
 
 // newClient is a keep-alive client with an idle connection for every

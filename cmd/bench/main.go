@@ -89,6 +89,7 @@ type config struct {
 	naive       bool
 	cpuprofile  string
 	subs        int
+	tailcall    string
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -105,6 +106,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.naive, "naive", false, "also run workloads 2 and 3 against a gateway with -naive, and compare")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write the gateway's CPU and allocation profiles of workload 2 at 0 ms latency to this directory")
 	fs.IntVar(&cfg.subs, "subs", 2000, "log subscriptions of workload 5")
+	fs.StringVar(&cfg.tailcall, "tailcall", "", "also run workloads 1, 2 and 4 against this Tailcall binary, and compare (see tailcall.go)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -25,6 +25,9 @@ type row struct {
 	rate     float64
 	p50, p99 string
 	p50d     time.Duration
+	p99d     time.Duration
+	// other names the gateway measured when it is not this one (-tailcall).
+	other string
 	// depth is the query's depth in upstream lookups, each below the other
 	// (0: not said), for the latency target.
 	depth int
@@ -113,6 +116,7 @@ func (t *report) finish(cfg config) error {
 			}
 		}
 	}
+	t.compareOthers()
 	t.latencyTargets(cfg.concurrency)
 	var notes, failed []string
 	for _, r := range t.rows {
@@ -147,6 +151,40 @@ func (t *report) finish(cfg config) error {
 		return fmt.Errorf("%d check(s) failed", len(failed))
 	}
 	return nil
+}
+
+// compareOthers prints, for each row of another gateway (-tailcall), this
+// gateway's row of the same workload and latency beside it, as ratios.
+func (t *report) compareOthers() {
+	header := false
+	for _, o := range t.rows {
+		if o.other == "" || o.count == 0 {
+			continue
+		}
+		for _, r := range t.rows {
+			if r.other != "" || r.naive || r.workload != o.workload || r.latency != o.latency || r.count == 0 {
+				continue
+			}
+			if !header {
+				fmt.Fprintln(t.out, "\nthis gateway against another, same fake, queries and clients:")
+				fmt.Fprintln(t.out, "| workload | latency | req/s: this ÷ other | p50: other ÷ this | p99: other ÷ this | upstream calls/req: other ÷ this | CPU s/1k: other ÷ this | peak RSS: this, other |")
+				fmt.Fprintln(t.out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+				header = true
+			}
+			fmt.Fprintf(t.out, "| %s vs %s | %s | %.2f× (%.1f ÷ %.1f) | %.2f× (%s ÷ %s) | %.2f× | %.2f× (%.2f ÷ %.2f) | %.2f× | %.1f MiB, %.1f MiB |\n",
+				r.label, o.other, r.latency, r.rate/o.rate, r.rate, o.rate,
+				ratio(o.p50d, r.p50d), o.p50, r.p50, ratio(o.p99d, r.p99d),
+				o.calls/r.calls, o.calls, r.calls, o.cpuPer1k/r.cpuPer1k,
+				benchkit.MiB(r.peakRSS), benchkit.MiB(o.peakRSS))
+		}
+	}
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }
 
 // latencyTargets prints, for the workloads that say their depth, whether

@@ -190,11 +190,21 @@ func verify(base string, w workload) error {
 // runLatency runs every workload against a fresh fake with latency lat and
 // a fresh gateway, then the naive comparison against a second gateway.
 func runLatency(ctx context.Context, cfg config, lat time.Duration, t *report) error {
-	fake, fakeURL, err := benchkit.StartFake(ctx, cfg.fakeBin, "-latency", lat.String(), "-live-dates")
+	fakeArgs := []string{"-latency", lat.String(), "-live-dates"}
+	if cfg.tailcall != "" {
+		fakeArgs = append(fakeArgs, "-counts", "127.0.0.1:0")
+	}
+	fake, fakeURL, err := benchkit.StartFake(ctx, cfg.fakeBin, fakeArgs...)
 	if err != nil {
 		return err
 	}
 	defer fake.Stop()
+	var countsURL string
+	if cfg.tailcall != "" {
+		if countsURL, err = fake.WaitLine(`counts on (\S+)`); err != nil {
+			return err
+		}
+	}
 	gw, err := benchkit.StartGateway(ctx, cfg.gatewayBin, fakeURL, "-shutdown-delay", "0")
 	if err != nil {
 		return err
@@ -209,7 +219,7 @@ func runLatency(ctx context.Context, cfg config, lat time.Duration, t *report) e
 		if cfg.cpuprofile != "" && lat == 0 && w.id == 2 {
 			prof = &profiler{dir: cfg.cpuprofile, seconds: max(1, int(cfg.duration/time.Second))}
 		}
-		row, err := runHTTP(gw, w, lat, cfg, prof)
+		row, err := runHTTP(ours(gw), w, lat, cfg, prof)
 		if err != nil {
 			return err
 		}
@@ -222,17 +232,46 @@ func runLatency(ctx context.Context, cfg config, lat time.Duration, t *report) e
 		}
 		t.add(row)
 	}
-	if !cfg.naive {
+	gw.Stop() // its CPU is not the next one's to share
+	if cfg.naive {
+		naive, err := benchkit.StartGateway(ctx, cfg.gatewayBin, fakeURL, "-shutdown-delay", "0", "-naive")
+		if err != nil {
+			return err
+		}
+		for _, w := range workloads(d, cfg.workloads, true) {
+			row, err := runHTTP(ours(naive), w, lat, cfg, nil)
+			if err != nil {
+				naive.Stop()
+				return err
+			}
+			t.add(row)
+		}
+		naive.Stop()
+	}
+	if cfg.tailcall != "" {
+		return runTailcall(ctx, cfg, d, lat, fakeURL, countsURL, t)
+	}
+	return nil
+}
+
+// runTailcall runs the workloads Tailcall's config answers against it.
+func runTailcall(ctx context.Context, cfg config, d demo, lat time.Duration, fakeURL, countsURL string, t *report) error {
+	var ids []int
+	for _, id := range cfg.workloads {
+		if slices.Contains(tailcallWorkloads, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
-	gw.Stop() // its CPU is not the naive one's to share
-	naive, err := benchkit.StartGateway(ctx, cfg.gatewayBin, fakeURL, "-shutdown-delay", "0", "-naive")
+	tc, stop, err := startTailcall(ctx, cfg.tailcall, fakeURL, countsURL)
 	if err != nil {
 		return err
 	}
-	defer naive.Stop()
-	for _, w := range workloads(d, cfg.workloads, true) {
-		row, err := runHTTP(naive, w, lat, cfg, nil)
+	defer stop()
+	for _, w := range workloads(d, ids, false) {
+		row, err := runHTTP(tc, w, lat, cfg, nil)
 		if err != nil {
 			return err
 		}

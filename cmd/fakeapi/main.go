@@ -49,6 +49,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer fake.Close()
+	fmt.Printf("fakeapi listening on %s\n", fake.URL)
 	if *counts != "" {
 		ln, err := net.Listen("tcp", *counts)
 		if err != nil {
@@ -60,7 +61,6 @@ func main() {
 		go func() { _ = http.Serve(ln, mux) }()
 		fmt.Printf("fakeapi counts on http://%s/total\n", ln.Addr())
 	}
-	fmt.Printf("fakeapi listening on %s\n", fake.URL)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
