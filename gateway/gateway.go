@@ -51,6 +51,9 @@ type Options struct {
 	Introspection bool
 	// Concurrency bounds the upstream calls of one response (0: default).
 	Concurrency int
+	// ShareCalls lets a response join a call another response of the same
+	// caller has in flight, instead of making it again (loaders.Flights).
+	ShareCalls bool
 	// Naive turns the loaders' batching and caching off, to measure what
 	// they save (cmd/bench); never in production.
 	Naive bool
@@ -94,6 +97,7 @@ type Gateway struct {
 	handler   http.Handler
 	ready     atomic.Bool
 	long      longLived
+	flights   *loaders.Flights // nil unless ShareCalls
 }
 
 // New returns a Gateway, ready to serve.
@@ -103,6 +107,9 @@ func New(opts Options) *Gateway {
 	}
 	g := &Gateway{opts: opts, presenter: gqlerr.Presenter{Logger: opts.Logger, RequestID: RequestID}}
 	g.ready.Store(true)
+	if opts.ShareCalls {
+		g.flights = loaders.NewFlights()
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", g.logRequests(g.cors(g.refuseWhileDraining(g.checkOrigin(g.limitBody(g.withDeadline(g.graphQLServer())))))))
@@ -116,6 +123,35 @@ func New(opts Options) *Gateway {
 	mux.Handle("/invoices/{ownerId}/{document}", g.cors(http.HandlerFunc(g.invoiceDocument)))
 	g.handler = withRequestID(g.withToken(mux))
 	return g
+}
+
+// isMutation reports whether ctx's operation is a mutation.
+func isMutation(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	return oc.Operation != nil && oc.Operation.Operation == "mutation"
+}
+
+// wrote returns what to do once ctx's operation has answered: for a
+// mutation, with ShareCalls, keep the caller's later queries from joining
+// calls that started before its write ended (loaders.Flights.Wrote).
+func (g *Gateway) wrote(ctx context.Context) func() {
+	if g.flights == nil || !isMutation(ctx) {
+		return func() {}
+	}
+	tok := auth.TokenFrom(ctx)
+	return func() { g.flights.Wrote(tok) }
+}
+
+// SharedCalls returns the upstream calls that responses may join, and how
+// many responses wait for them (both 0 without ShareCalls).
+func (g *Gateway) SharedCalls() (calls, waiting int) {
+	if g.flights == nil {
+		return 0, 0
+	}
+	return g.flights.InFlight()
 }
 
 // ServeHTTP implements [http.Handler].
@@ -186,8 +222,10 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		g.observeOperation(ctx)
 		ctx, end := g.traceOperation(ctx)
 		h := live.Handler(next(g.withLoaders(ctx)))
+		wrote := g.wrote(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
+			wrote()
 			end(resp)
 			return resp
 		}
@@ -220,6 +258,9 @@ var errNeedsStream = gqlerr.BadInput("subscriptions need a websocket (graphql-tr
 func (g *Gateway) withLoaders(ctx context.Context) context.Context {
 	tok := auth.TokenFrom(ctx)
 	opts := loaders.Options{Concurrency: g.opts.Concurrency, Naive: g.opts.Naive}
+	if !isMutation(ctx) {
+		opts.Share = g.flights // a mutation may read what it just wrote: it shares nothing
+	}
 	if g.opts.Metrics != nil {
 		opts.OnBatch = g.opts.Metrics.Batch
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func (l *Loaders) initApplications() {
-	l.applications = newListLoader(l, func(ctx context.Context, k idKey) ([]upstream.Application, error) {
+	l.applications = newListLoader(l, "applications", func(ctx context.Context, k idKey) ([]upstream.Application, error) {
 		self, err := l.isSelf(ctx, k.token, k.id)
 		if err != nil {
 			return nil, err

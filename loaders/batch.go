@@ -13,11 +13,11 @@ import (
 // batch them into; and an input queue of 1, where dataloader's default of
 // 1000 would allocate 8 KB per Load), deduplicated by the cache, and
 // bounded by the response's call slots.
-func newLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) (V, error)) *dataloader.Loader[K, V] {
+func newLoader[K comparable, V any](l *Loaders, kind string, fn func(context.Context, K) (V, error)) *dataloader.Loader[K, V] {
 	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		results := make([]*dataloader.Result[V], len(keys))
 		for i, key := range keys {
-			v, err := bounded(ctx, l, fetch, key)
+			v, err := fetch(ctx, l, kind, fn, key)
 			results[i] = &dataloader.Result[V]{Data: v, Error: err}
 		}
 		return results
@@ -195,7 +195,7 @@ func resolveGroup[K comparable, P comparable, LK comparable, V any](ctx context.
 			continue
 		}
 		wg.Go(func() {
-			v, err := bounded(ctx, l, spec.get, k)
+			v, err := fetch(ctx, l, spec.name, spec.get, k)
 			results[g.pos[j]] = &dataloader.Result[*V]{Data: v, Error: err}
 		})
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func (l *Loaders) initBilling() {
-	l.invoices = newListLoader(l, func(ctx context.Context, k listKey) ([]upstream.Invoice, error) {
+	l.invoices = newListLoader(l, "invoices", func(ctx context.Context, k listKey) ([]upstream.Invoice, error) {
 		return l.as(k.token).ListInvoices(ctx, k.owner, l.invoiceFilters.get(k))
 	}, func(ctx context.Context, k listKey, invs []upstream.Invoice) {
 		for i := range invs {

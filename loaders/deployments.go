@@ -9,7 +9,7 @@ import (
 )
 
 func (l *Loaders) initDeployments() {
-	l.deployments = newListLoader(l, func(ctx context.Context, k listKey) ([]upstream.Deployment, error) {
+	l.deployments = newListLoader(l, "deployments", func(ctx context.Context, k listKey) ([]upstream.Deployment, error) {
 		opts := &upstream.ListDeploymentsOptions{Order: "DESC"}
 		if k.query != "" {
 			opts.Limit, _ = strconv.Atoi(k.query)

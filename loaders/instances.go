@@ -7,7 +7,7 @@ import (
 )
 
 func (l *Loaders) initInstances() {
-	l.instances = newListLoader(l, func(ctx context.Context, k listKey) ([]upstream.Instance, error) {
+	l.instances = newListLoader(l, "instances", func(ctx context.Context, k listKey) ([]upstream.Instance, error) {
 		return l.as(k.token).ListInstances(ctx, k.owner, k.app, l.instanceFilters.get(k))
 	}, nil)
 }

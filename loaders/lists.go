@@ -24,6 +24,7 @@ import (
 // the loads waiting for it but not kept; in naive mode nothing is kept.
 type listLoader[K comparable, V any] struct {
 	l     *Loaders
+	kind  string // names its calls among the loaders' (Flights)
 	fetch func(context.Context, K) ([]V, error)
 	prime func(context.Context, K, []V) // nil: nothing to prime
 
@@ -40,11 +41,11 @@ type listCall[V any] struct {
 
 // newListLoader returns the list loader of fetch; prime, when non-nil, runs
 // on every list answer (to prime by-id loaders).
-func newListLoader[K comparable, V any](l *Loaders, fetch func(context.Context, K) ([]V, error), prime func(context.Context, K, []V)) *listLoader[K, V] {
+func newListLoader[K comparable, V any](l *Loaders, kind string, fetch func(context.Context, K) ([]V, error), prime func(context.Context, K, []V)) *listLoader[K, V] {
 	if l.opts.Naive {
 		prime = nil
 	}
-	return &listLoader[K, V]{l: l, fetch: fetch, prime: prime, calls: make(map[K]*listCall[V])}
+	return &listLoader[K, V]{l: l, kind: kind, fetch: fetch, prime: prime, calls: make(map[K]*listCall[V])}
 }
 
 // requested reports whether this response already asked for key.
@@ -111,7 +112,7 @@ func (ll *listLoader[K, V]) call(ctx context.Context, key K, c *listCall[V]) {
 			ll.forget(key, c)
 		}
 	}()
-	c.items, c.err = bounded(ctx, ll.l, ll.fetch, key)
+	c.items, c.err = fetch(ctx, ll.l, ll.kind, ll.fetch, key)
 	var skip *dataloader.SkipCacheError
 	switch {
 	case c.err == nil && ll.prime != nil:

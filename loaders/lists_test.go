@@ -14,7 +14,7 @@ func listsUnder(t *testing.T, opts Options, fetch func(context.Context, string) 
 	t.Helper()
 	l := &Loaders{opts: opts, sem: make(chan struct{}, 4)}
 	var calls atomic.Int32
-	return newListLoader(l, func(ctx context.Context, k string) ([]int, error) {
+	return newListLoader(l, "test", func(ctx context.Context, k string) ([]int, error) {
 		calls.Add(1)
 		return fetch(ctx, k)
 	}, nil), &calls

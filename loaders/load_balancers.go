@@ -7,7 +7,7 @@ import (
 )
 
 func (l *Loaders) initLoadBalancers() {
-	l.loadBalancers = newListLoader(l, func(ctx context.Context, k childKey) ([]upstream.LoadBalancer, error) {
+	l.loadBalancers = newListLoader(l, "loadBalancers", func(ctx context.Context, k childKey) ([]upstream.LoadBalancer, error) {
 		return l.as(k.token).ListLoadBalancers(ctx, k.parent, k.id, upstream.DefaultLoadBalancer)
 	}, nil)
 }

@@ -44,6 +44,10 @@ type Options struct {
 	MaxBatch int
 	// OnBatch, when set, is told the size of every by-id batch (metrics).
 	OnBatch func(loader string, keys int)
+	// Share, when not nil, lets the response join calls that other
+	// responses of the same caller have in flight (see [Flights]); one
+	// Flights serves every response of a gateway.
+	Share *Flights
 	// Naive turns every optimisation off: no cache, no batching, no list
 	// answering by-id lookups; each field calls the upstream itself. It
 	// exists only to measure what the loaders save (cmd/bench).
@@ -57,6 +61,9 @@ type Loaders struct {
 	caller *upstream.Client // client with token, what as(token) returns
 	opts   Options
 	sem    chan struct{}
+	// created is when the response's loaders were made: it joins calls
+	// started since (Flights).
+	created time.Time
 
 	self            *dataloader.Loader[tokenKey, *upstream.User]
 	organisations   *listLoader[tokenKey, upstream.Organisation]
@@ -106,8 +113,8 @@ func New(client *upstream.Client, token string, opts Options) *Loaders {
 	if opts.BatchWait <= 0 {
 		opts.BatchWait = DefaultBatchWait
 	}
-	l := &Loaders{client: client, token: token, caller: client.WithToken(token), opts: opts, sem: make(chan struct{}, opts.Concurrency)}
-	l.self = newLoader(l, func(ctx context.Context, k tokenKey) (*upstream.User, error) {
+	l := &Loaders{client: client, token: token, caller: client.WithToken(token), opts: opts, sem: make(chan struct{}, opts.Concurrency), created: time.Now()}
+	l.self = newLoader(l, "self", func(ctx context.Context, k tokenKey) (*upstream.User, error) {
 		return l.as(k.token).GetSelf(ctx)
 	})
 	l.initOrganisations()

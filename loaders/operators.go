@@ -7,17 +7,17 @@ import (
 )
 
 func (l *Loaders) initOperators() {
-	l.addons = newListLoader(l, func(ctx context.Context, k idKey) ([]upstream.Addon, error) {
+	l.addons = newListLoader(l, "addons", func(ctx context.Context, k idKey) ([]upstream.Addon, error) {
 		self, err := l.isSelf(ctx, k.token, k.id)
 		if err != nil {
 			return nil, err
 		}
 		return l.as(k.token).ListAddons(ctx, k.id, self)
 	}, nil)
-	l.operator = newLoader(l, func(ctx context.Context, k operatorKey) (*upstream.Operator, error) {
+	l.operator = newLoader(l, "operator", func(ctx context.Context, k operatorKey) (*upstream.Operator, error) {
 		return l.as(k.token).GetOperator(ctx, k.kind, k.id)
 	})
-	l.pulsar = newLoader(l, func(ctx context.Context, k idKey) (*upstream.StoragePolicies, error) {
+	l.pulsar = newLoader(l, "pulsar", func(ctx context.Context, k idKey) (*upstream.StoragePolicies, error) {
 		return l.as(k.token).GetStoragePolicies(ctx, k.id)
 	})
 }

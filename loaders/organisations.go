@@ -7,7 +7,7 @@ import (
 )
 
 func (l *Loaders) initOrganisations() {
-	l.organisations = newListLoader(l, func(ctx context.Context, k tokenKey) ([]upstream.Organisation, error) {
+	l.organisations = newListLoader(l, "organisations", func(ctx context.Context, k tokenKey) ([]upstream.Organisation, error) {
 		return l.as(k.token).ListOrganisations(ctx)
 	}, func(ctx context.Context, k tokenKey, orgs []upstream.Organisation) {
 		for i := range orgs {

@@ -9,7 +9,7 @@ import (
 )
 
 func (l *Loaders) initZones() {
-	l.zones = newListLoader(l, func(ctx context.Context, k tokenKey) ([]upstream.Zone, error) {
+	l.zones = newListLoader(l, "zones", func(ctx context.Context, k tokenKey) ([]upstream.Zone, error) {
 		return l.as(k.token).ListZones(ctx, nil)
 	}, nil)
 }

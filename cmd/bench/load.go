@@ -25,9 +25,14 @@ const upstreamCalls = "gateway_upstream_requests_total"
 // CPU read before and after it. Every client finishes its last request
 // before the after-reads, so the counts match exactly.
 func runHTTP(tg target, w workload, lat time.Duration, cfg config, prof *profiler) (row, error) {
-	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked() && tg.name == "", depth: w.depth, other: tg.name}
-	if tg.name != "" {
+	r := row{label: w.label, workload: w.id, naive: w.naive, latency: lat, unit: "req", checked: w.checked() && tg.name == "" && !cfg.share, depth: w.depth, other: tg.name}
+	switch {
+	case tg.name != "" && cfg.share:
+		r.label += " (" + tg.name + ", dedupe)"
+	case tg.name != "":
 		r.label += " (" + tg.name + ")"
+	case cfg.share && !w.naive:
+		r.label += " (shared calls)"
 	}
 	if err := verify(tg.url, w); err != nil {
 		return r, fmt.Errorf("%s: %w", cmp.Or(tg.name, "gateway"), err)
@@ -86,7 +91,7 @@ func runHTTP(tg target, w workload, lat time.Duration, cfg config, prof *profile
 		}
 		r.fewest, r.most = float64(fewest)/float64(r.count), float64(most)/float64(r.count)
 		r.hasFewest = w.requests[0].calls > 0
-		if r.hasFewest && r.most > r.fewest && r.calls > r.fewest && r.other == "" {
+		if r.hasFewest && r.most > r.fewest && r.calls > r.fewest && r.other == "" && !cfg.share {
 			r.notes = append(r.notes, fmt.Sprintf("%.1f%% of requests cost one call more than the fewest (see nested in workloads.go)",
 				100*(r.calls-r.fewest)/(r.most-r.fewest)))
 		}

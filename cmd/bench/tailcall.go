@@ -6,9 +6,10 @@ package main
 //
 // Its config (tailcallConfig) is what a Tailcall user would write for
 // these queries: one @http per field, and the caller's Authorization
-// forwarded. Each request makes its own calls, as this gateway's do: Tailcall's
-// dedupe, which lets requests join identical calls that other requests have
-// in flight, is off. Tailcall cannot answer a zone from the zones list (a
+// forwarded. Each request makes its own calls, as this gateway's do:
+// Tailcall's dedupe, which lets requests join identical calls that other
+// requests have in flight, is off, unless -share-calls turns this
+// gateway's equivalent on (loaders.Flights). Tailcall cannot answer a zone from the zones list (a
 // call per application), nor ask for an organisation's applications before
 // the organisation has answered; the table measures what that costs it, and
 // what its Rust runtime saves it.
@@ -40,8 +41,8 @@ const tailcallConfig = `schema
 }
 
 type Query {
-  zones: [Zone] @http(url: "{{fake}}/v4/products/zones")
-  organisation(id: ID!): Organisation @http(url: "{{fake}}/v2/organisations/{{.args.id}}")
+  zones: [Zone] @http(url: "{{fake}}/v4/products/zones"{{dedupe}})
+  organisation(id: ID!): Organisation @http(url: "{{fake}}/v2/organisations/{{.args.id}}"{{dedupe}})
 }
 
 type Zone {
@@ -54,7 +55,7 @@ type Zone {
 type Organisation {
   id: ID!
   name: String
-  applications: [Application] @http(url: "{{fake}}/v2/organisations/{{.value.id}}/applications")
+  applications: [Application] @http(url: "{{fake}}/v2/organisations/{{.value.id}}/applications"{{dedupe}})
 }
 
 type Application {
@@ -62,9 +63,9 @@ type Application {
   ownerId: String!
   name: String
   zone: String! @modify(name: "zoneName")
-  zoneInfo: Zone @modify(name: "zone") @http(url: "{{fake}}/v4/products/zones/{{.value.zone}}")
-  deployments: [Deployment] @http(url: "{{fake}}/v4/orchestration/organisations/{{.value.ownerId}}/applications/{{.value.id}}/deployments")
-  instances: [Instance] @http(url: "{{fake}}/v4/orchestration/organisations/{{.value.ownerId}}/applications/{{.value.id}}/instances")
+  zoneInfo: Zone @modify(name: "zone") @http(url: "{{fake}}/v4/products/zones/{{.value.zone}}"{{dedupe}})
+  deployments: [Deployment] @http(url: "{{fake}}/v4/orchestration/organisations/{{.value.ownerId}}/applications/{{.value.id}}/deployments"{{dedupe}})
+  instances: [Instance] @http(url: "{{fake}}/v4/orchestration/organisations/{{.value.ownerId}}/applications/{{.value.id}}/instances"{{dedupe}})
 }
 
 type Deployment {
@@ -87,7 +88,7 @@ type Instance {
 // startTailcall runs Tailcall in front of the fake at fakeURL, with a
 // config written to a temporary directory, and returns it as a target
 // whose upstream calls the fake counts (countsURL: fakeapi -counts).
-func startTailcall(ctx context.Context, bin, fakeURL, countsURL string) (target, func(), error) {
+func startTailcall(ctx context.Context, bin, fakeURL, countsURL string, dedupe bool) (target, func(), error) {
 	port, err := freePort()
 	if err != nil {
 		return target{}, nil, err
@@ -96,7 +97,11 @@ func startTailcall(ctx context.Context, bin, fakeURL, countsURL string) (target,
 	if err != nil {
 		return target{}, nil, err
 	}
-	conf := strings.NewReplacer("{{port}}", strconv.Itoa(port), "{{fake}}", strings.TrimSuffix(fakeURL, "/")).Replace(tailcallConfig)
+	dd := ""
+	if dedupe {
+		dd = ", dedupe: true"
+	}
+	conf := strings.NewReplacer("{{port}}", strconv.Itoa(port), "{{fake}}", strings.TrimSuffix(fakeURL, "/"), "{{dedupe}}", dd).Replace(tailcallConfig)
 	path := filepath.Join(dir, "bench.graphql")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		os.RemoveAll(dir)

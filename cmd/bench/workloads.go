@@ -205,7 +205,11 @@ func runLatency(ctx context.Context, cfg config, lat time.Duration, t *report) e
 			return err
 		}
 	}
-	gw, err := benchkit.StartGateway(ctx, cfg.gatewayBin, fakeURL, "-shutdown-delay", "0")
+	gwArgs := []string{"-shutdown-delay", "0"}
+	if cfg.share {
+		gwArgs = append(gwArgs, "-share-calls")
+	}
+	gw, err := benchkit.StartGateway(ctx, cfg.gatewayBin, fakeURL, gwArgs...)
 	if err != nil {
 		return err
 	}
@@ -265,7 +269,7 @@ func runTailcall(ctx context.Context, cfg config, d demo, lat time.Duration, fak
 	if len(ids) == 0 {
 		return nil
 	}
-	tc, stop, err := startTailcall(ctx, cfg.tailcall, fakeURL, countsURL)
+	tc, stop, err := startTailcall(ctx, cfg.tailcall, fakeURL, countsURL, cfg.share)
 	if err != nil {
 		return err
 	}

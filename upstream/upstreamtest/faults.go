@@ -24,10 +24,12 @@ type Fault struct {
 	// Latency is slept before answering; the sleep ends early, without an
 	// answer, if the request's context ends.
 	Latency time.Duration
-	// Hold, when non-nil, holds the answer until it is closed (after any
-	// Latency); the hold ends early, without an answer, if the request's
-	// context ends. Tests use it to see which calls a client makes while
-	// another is unanswered, without timing anything.
+	// Hold, when non-nil, holds the answer until it is closed: the answer
+	// is made (after any Latency) from the data as it is then, and sent
+	// once the hold ends, as an answer in transit. The hold ends early,
+	// without an answer, if the request's context ends. Tests use it to see
+	// which calls a client makes while another is unanswered, without
+	// timing anything.
 	Hold <-chan struct{}
 	// Header holds extra response headers, such as Retry-After.
 	Header http.Header

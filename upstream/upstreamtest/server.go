@@ -179,7 +179,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 		SozuID:  sozuID,
 	})
 
-	if !sleep(r, latency+fault.Latency) || !hold(r, fault.Hold) {
+	if !sleep(r, latency+fault.Latency) {
 		return // the client left; nobody reads an answer
 	}
 
@@ -207,6 +207,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 	}
 	if fault.Malformed && stream == nil {
 		malform(c)
+	}
+	if !hold(r, fault.Hold) {
+		return // the client left
 	}
 
 	h := w.Header()
