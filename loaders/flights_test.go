@@ -62,6 +62,14 @@ func until(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// holdZones makes the fake hold its zones answers until the returned
+// channel is closed.
+func (s *sharing) holdZones() chan struct{} {
+	gate := make(chan struct{})
+	s.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate})
+	return gate
+}
+
 type zonesAnswer struct {
 	zones []upstream.Zone
 	err   error
@@ -81,8 +89,7 @@ func (s *sharing) zones(ctx context.Context) <-chan zonesAnswer {
 func TestResponsesJoinACallInFlight(t *testing.T) {
 	t.Parallel()
 	s := newSharing(t)
-	gate := make(chan struct{})
-	s.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate})
+	gate := s.holdZones()
 	a, b := s.respond(t.Context(), upstreamtest.TokenAlice), s.respond(t.Context(), upstreamtest.TokenAlice)
 
 	first := s.zones(a)
@@ -117,8 +124,7 @@ func TestOlderCallsAreJoinedUnlessTheCallerWrote(t *testing.T) {
 	t.Parallel()
 	for _, wrote := range []bool{false, true} {
 		s := newSharing(t)
-		gate := make(chan struct{})
-		s.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate})
+		gate := s.holdZones()
 		first := s.zones(s.respond(t.Context(), upstreamtest.TokenAlice))
 		until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
 		if wrote {
@@ -151,8 +157,7 @@ func TestOlderCallsAreJoinedUnlessTheCallerWrote(t *testing.T) {
 func TestOtherCallersDoNotJoin(t *testing.T) {
 	t.Parallel()
 	s := newSharing(t)
-	gate := make(chan struct{})
-	s.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate})
+	gate := s.holdZones()
 	alice, bob := s.respond(t.Context(), upstreamtest.TokenAlice), s.respond(t.Context(), upstreamtest.TokenBob)
 	first := s.zones(alice)
 	until(t, "Alice's call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
@@ -176,8 +181,7 @@ func TestOtherCallersDoNotJoin(t *testing.T) {
 func TestSharedCallEndsWithItsLastWaiter(t *testing.T) {
 	t.Parallel()
 	s := newSharing(t)
-	gate := make(chan struct{})
-	s.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate})
+	s.holdZones() // never released: the call ends when nobody waits
 
 	ctxA, cancelA := context.WithCancel(t.Context())
 	ctxB, cancelB := context.WithCancel(t.Context())
@@ -209,8 +213,7 @@ func TestSharedCallEndsWithItsLastWaiter(t *testing.T) {
 	}
 
 	// The first response leaving did not end the call for the second.
-	gate2 := make(chan struct{})
-	s.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate2})
+	gate2 := s.holdZones()
 	ctxC, cancelC := context.WithCancel(t.Context())
 	c, d := s.respond(ctxC, upstreamtest.TokenAlice), s.respond(t.Context(), upstreamtest.TokenAlice)
 	third := s.zones(c)
