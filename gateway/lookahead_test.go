@@ -163,6 +163,27 @@ func TestApplicationStartsItsLists(t *testing.T) {
 	}
 }
 
+// A personal-space application's lists start too, under the user's id,
+// which is the owner id its answer carries: nothing is asked twice.
+func TestPersonalApplicationStartsItsLists(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const q = `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) { name deployments { id } instances { id } loadBalancer { id } } }`
+	r := e.held(t, upstreamtest.RouteSelfApplication, q, map[string]any{"o": upstreamtest.UserAlice, "a": upstreamtest.AliceFirstAppID},
+		upstreamtest.RouteDeployments, upstreamtest.RouteInstances, upstreamtest.RouteLoadBalancers)
+	mustNoErrors(t, r)
+	want := map[string]int{
+		upstreamtest.RouteSelf:            1,
+		upstreamtest.RouteSelfApplication: 1,
+		upstreamtest.RouteDeployments:     1,
+		upstreamtest.RouteInstances:       1,
+		upstreamtest.RouteLoadBalancers:   1,
+	}
+	if diff := cmp.Diff(want, e.fake.Counts()); diff != "" {
+		t.Errorf("upstream calls per route (-want +got):\n%s", diff)
+	}
+}
+
 // Only what the response will read is started: a list @skip leaves out is
 // never called, and an instances filter is left to its field, which calls
 // once the application is known.
