@@ -84,7 +84,7 @@ func (fs *Flights) joinable(l *Loaders, f *flight) bool {
 }
 
 // InFlight returns how many calls responses may join, and how many
-// responses wait for them (for tests and metrics).
+// responses wait for them.
 func (fs *Flights) InFlight() (calls, waiting int) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

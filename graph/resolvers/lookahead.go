@@ -38,15 +38,15 @@ func startOrganisationLists(ctx context.Context, id string) {
 // startApplicationLists starts the lists that ctx's application(ownerId,
 // id) field selects below it.
 func startApplicationLists(ctx context.Context, ownerID, id string) {
-	oc := graphql.GetOperationContext(ctx)
 	for _, f := range childFields(ctx, "Application") {
+		vars := graphql.GetOperationContext(ctx).Variables // childFields found one
 		switch f.Name {
 		case "deployments":
-			if limit, ok := intArg(f.ArgumentMap(oc.Variables), "limit"); ok {
+			if limit, ok := intArg(f.ArgumentMap(vars), "limit"); ok {
 				loaders.StartDeployments(ctx, ownerID, id, limit)
 			}
 		case "instances":
-			if f.ArgumentMap(oc.Variables)["filter"] == nil {
+			if f.ArgumentMap(vars)["filter"] == nil {
 				loaders.StartInstances(ctx, ownerID, id)
 			}
 		case "loadBalancer":
