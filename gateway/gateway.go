@@ -108,7 +108,11 @@ func New(opts Options) *Gateway {
 	g := &Gateway{opts: opts, presenter: gqlerr.Presenter{Logger: opts.Logger, RequestID: RequestID}}
 	g.ready.Store(true)
 	if opts.ShareCalls {
-		g.flights = loaders.NewFlights()
+		var joined func(string)
+		if opts.Metrics != nil {
+			joined = opts.Metrics.Joined
+		}
+		g.flights = loaders.NewFlights(joined)
 	}
 
 	mux := http.NewServeMux()

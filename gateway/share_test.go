@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/observe"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestShareCallsAcrossQueries(t *testing.T) {
 	t.Parallel()
 	for _, share := range []bool{true, false} {
-		e := newEnvWith(t, func(o *gateway.Options) { o.ShareCalls = share })
+		e := newEnvWith(t, func(o *gateway.Options) { o.ShareCalls, o.Metrics = share, observe.NewMetrics() })
 		selfGate, appsGate := make(chan struct{}), make(chan struct{})
 		e.fake.Inject(upstreamtest.RouteSelf, upstreamtest.Fault{Hold: selfGate})
 		e.fake.Inject(upstreamtest.RouteSelfApplications, upstreamtest.Fault{Hold: appsGate})
@@ -70,6 +71,10 @@ func TestShareCallsAcrossQueries(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, e.fake.Counts()); diff != "" {
 			t.Errorf("share %v: upstream calls per route (-want +got):\n%s", share, diff)
+		}
+		joined := value(scrape(t, e)["gateway_upstream_calls_joined_total"], map[string]string{"loader": "applications"})
+		if wantJoined := map[bool]float64{true: 1, false: 0}[share]; joined != wantJoined {
+			t.Errorf("share %v: gateway_upstream_calls_joined_total{loader=applications} = %v, want %v", share, joined, wantJoined)
 		}
 	}
 }

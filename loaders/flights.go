@@ -46,11 +46,13 @@ type Flights struct {
 	mu     sync.Mutex
 	m      map[flightKey]*flight
 	writes map[string]time.Time // token → when its last mutation ended
+	joined func(kind string)    // may be nil
 }
 
-// NewFlights returns an empty Flights.
-func NewFlights() *Flights {
-	return &Flights{m: map[flightKey]*flight{}, writes: map[string]time.Time{}}
+// NewFlights returns an empty Flights; joined, when not nil, is told the
+// loader kind of every call a response joins (metrics).
+func NewFlights(joined func(kind string)) *Flights {
+	return &Flights{m: map[flightKey]*flight{}, writes: map[string]time.Time{}, joined: joined}
 }
 
 // writesKept bounds the tokens whose last write Flights remembers; past it,
@@ -121,11 +123,15 @@ func fetch[K comparable, V any](ctx context.Context, l *Loaders, kind string, fn
 	fk := flightKey{kind, key}
 	fs.mu.Lock()
 	f := fs.m[fk]
-	if f == nil || !fs.joinable(l, f) {
+	joins := f != nil && fs.joinable(l, f)
+	if !joins {
 		f = startFlight(ctx, fs, l, fk, fn, key)
 	}
 	f.waiting++
 	fs.mu.Unlock()
+	if joins && fs.joined != nil {
+		fs.joined(kind)
+	}
 
 	select {
 	case <-f.done:

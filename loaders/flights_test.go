@@ -24,7 +24,7 @@ type sharing struct {
 
 func newSharing(t *testing.T) *sharing {
 	t.Helper()
-	s := &sharing{fake: upstreamtest.NewServer(t), flights: loaders.NewFlights(), ended: make(chan error, 100)}
+	s := &sharing{fake: upstreamtest.NewServer(t), flights: loaders.NewFlights(nil), ended: make(chan error, 100)}
 	base := upstream.NewTransport()
 	hc := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 		resp, err := base.RoundTrip(r)

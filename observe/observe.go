@@ -28,6 +28,7 @@ type Metrics struct {
 	subscriptions    prometheus.Gauge
 	websockets       prometheus.Gauge
 	batches          *prometheus.HistogramVec
+	joined           *prometheus.CounterVec
 }
 
 // NewMetrics returns the metrics, registered with the Go runtime's and the
@@ -66,8 +67,12 @@ func NewMetrics() *Metrics {
 			Help:    "Keys per by-id dataloader batch (a batch of several ids of one parent costs one list call).",
 			Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
 		}, []string{"loader"}),
+		joined: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_calls_joined_total",
+			Help: "Upstream calls a response joined, in flight for another response of the same caller, instead of making them (-share-calls), by loader.",
+		}, []string{"loader"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.upstreamCalls, m.upstreamDuration, m.subscriptions, m.websockets, m.batches,
+	m.registry.MustRegister(m.requests, m.duration, m.upstreamCalls, m.upstreamDuration, m.subscriptions, m.websockets, m.batches, m.joined,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -90,6 +95,11 @@ func (m *Metrics) Operation(typ string, failed bool, d time.Duration) {
 // Batch records the size of a dataloader batch.
 func (m *Metrics) Batch(loader string, keys int) {
 	m.batches.WithLabelValues(loader).Observe(float64(keys))
+}
+
+// Joined counts a call a response joined instead of making it.
+func (m *Metrics) Joined(loader string) {
+	m.joined.WithLabelValues(loader).Inc()
 }
 
 // Subscribed counts a subscription until the returned func is called.
