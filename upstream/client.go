@@ -271,6 +271,9 @@ func decodeBody(resp *http.Response, v any) error {
 	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
 		return nil
 	}
+	if decodeFast(buf.Bytes(), v) {
+		return nil
+	}
 	return json.Unmarshal(buf.Bytes(), v)
 }
 

@@ -1,0 +1,152 @@
+package upstream
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"testing"
+
+	"github.com/cleverql/gateway/upstream/upstreamtest"
+)
+
+// realBodies returns the fake's deployments and instances lists of Acme's
+// applications, as the upstream sends them.
+func realBodies(tb testing.TB) (deployments, instances [][]byte) {
+	tb.Helper()
+	fake := upstreamtest.NewServer(tb)
+	get := func(path string) []byte {
+		req, err := http.NewRequest(http.MethodGet, fake.URL+path, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			tb.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+		return b
+	}
+	var apps []struct{ ID string }
+	if err := json.Unmarshal(get("v2/organisations/"+upstreamtest.OrgAcme+"/applications"), &apps); err != nil {
+		tb.Fatal(err)
+	}
+	for _, a := range apps {
+		base := "v4/orchestration/organisations/" + upstreamtest.OrgAcme + "/applications/" + a.ID
+		deployments = append(deployments, get(base+"/deployments?order=DESC"))
+		instances = append(instances, get(base+"/instances"))
+	}
+	return deployments, instances
+}
+
+// Bodies the fast path must either decode as encoding/json does or leave
+// to it.
+var fastEdgeCases = []string{
+	`null`, `[]`, " [ ] \n", `[null]`, `[{}]`, `[{},{}]`, `{}`, `""`, `[]x`, `[{"id":"a"},]`, ``,
+	`[{"id":"a","ID":"b"}]`, `[{"id":"a","id":"b"}]`, `[{"Id":"a"}]`,
+	`[{"steps":null}]`, `[{"steps":[]}]`, `[{"steps":[null]}]`,
+	`[{"steps":[{"state":"QUEUED","date":"2026-01-01T00:00:00Z"}]}]`,
+	`[{"startDate":1764234000000}]`, `[{"startDate":-5}]`, `[{"startDate":1.5}]`, `[{"startDate":"bad"}]`,
+	`[{"startDate":"2026-01-01T00:00:00.000Z"}]`, `[{"startDate":"2026-01-01T00:00:00+02:00"}]`,
+	`[{"startDate":"2026-01-01T00:00:00\u005a"}]`, `[{"startDate":"\x"}]`, `[{"startDate":null}]`, `[{"startDate":true}]`,
+	`[{"origin":{"constraints":["a","b"],"action":null}}]`, `[{"origin":null,"version":null}]`,
+	`[{"origin":{"constraints":[1]}}]`, `[{"origin":{"constraints":null}}]`, `[{"origin":{"constraints":[]}}]`,
+	`[{"version":{"commitId":"abc"}}]`, `[{"version":{"commitId":null}}]`, `[{"version":{}}]`,
+	`[{"id":"\u00e9t\u00e9"}]`, `[{"id":"été"}]`, "[{\"id\":\"\xff\"}]", `[{"id":"a\"b"}]`, `[{"id":"tab	in"}]`,
+	`[{"id":"\ud83d\ude00"}]`, `[{"id":"\ud83d"}]`, `[{"id":5}]`, `[{"id":null}]`,
+	`[{"index":1}]`, `[{"index":1.0}]`, `[{"index":-0}]`, `[{"index":01}]`, `[{"index":1e2}]`,
+	`[{"index":99999999999999999999}]`, `[{"index":"1"}]`, `[{"index":null}]`,
+	`[{"network":{"ip":"1.2.3.4","port":8080}}]`, `[{"network":null}]`, `[{"network":{"port":-1,"ip":null}}]`,
+	`[{"unknown":{"a":[1,2,{"b":null}],"c":"\n"},"id":"x"}]`, `[{"unknown":[1,2,}]`, `[{"unknown":tru}]`,
+	`[{"unknown":-}]`, `[{"unknown":1.2e+3}]`, `[{"unknown":"\q"}]`,
+	`[{"hasDedicatedBuild":true,"isBuildVm":false}]`, `[{"hasDedicatedBuild":null}]`, `[{"hasDedicatedBuild":"true"}]`,
+	`[{"deletionDate":null,"creationDate":"2026-06-15T07:01:19.000Z"}]`, `[{"state":5}]`,
+	`[{"deploymentId":"d","name":"n","flavor":"S","hypervisorId":"h"}]`,
+	`[{"a\u0062":1}]`, `[{"é":1}]`,
+}
+
+// checkSame holds decodeFast to encoding/json on b, for lists of T: when
+// it decodes, encoding/json accepts b and gives the same value; when it
+// gives up, v is untouched.
+func checkSame[T any](t *testing.T, b []byte) {
+	t.Helper()
+	var fast T
+	if !decodeFast(b, &fast) {
+		var zero T
+		if !reflect.DeepEqual(fast, zero) {
+			t.Fatalf("gave up on %q but changed v to %#v", b, fast)
+		}
+		return
+	}
+	var slow T
+	if err := json.Unmarshal(b, &slow); err != nil {
+		t.Fatalf("decoded %q, which encoding/json refuses: %v", b, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%q:\nfast %#v\njson %#v", b, fast, slow)
+	}
+}
+
+func FuzzDecodeFast(f *testing.F) {
+	deployments, instances := realBodies(f)
+	for _, b := range append(deployments, instances...) {
+		f.Add(b)
+	}
+	for _, s := range fastEdgeCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkSame[[]Deployment](t, b)
+		checkSame[[]Instance](t, b)
+	})
+}
+
+// The lists the upstream sends take the fast path: it is not a path that
+// always gives up.
+func TestDecodeFastTakesRealLists(t *testing.T) {
+	deployments, instances := realBodies(t)
+	for _, b := range deployments {
+		var ds []Deployment
+		if !decodeFast(b, &ds) || len(ds) == 0 || len(ds[0].Steps) == 0 || ds[0].Origin == nil {
+			t.Fatalf("a deployments list left to encoding/json, or decoded empty: %d deployments\n%s", len(ds), b)
+		}
+		checkSame[[]Deployment](t, b)
+	}
+	for _, b := range instances {
+		var ins []Instance
+		if !decodeFast(b, &ins) || len(ins) == 0 || ins[0].Network == nil {
+			t.Fatalf("an instances list left to encoding/json, or decoded empty: %d instances\n%s", len(ins), b)
+		}
+		checkSame[[]Instance](t, b)
+	}
+}
+
+func BenchmarkDecodeDeployments(b *testing.B) {
+	deployments, _ := realBodies(b)
+	body := deployments[0]
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var ds []Deployment
+			if !decodeFast(body, &ds) {
+				b.Fatal("gave up")
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var ds []Deployment
+			if err := json.Unmarshal(body, &ds); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
