@@ -5,14 +5,16 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
 // realBodies returns the fake's deployments and instances lists of Acme's
-// applications, as the upstream sends them.
-func realBodies(tb testing.TB) (deployments, instances [][]byte) {
+// applications, and its applications lists and single applications, as
+// the upstream sends them.
+func realBodies(tb testing.TB) (deployments, instances, applications [][]byte) {
 	tb.Helper()
 	fake := upstreamtest.NewServer(tb)
 	get := func(path string) []byte {
@@ -32,8 +34,10 @@ func realBodies(tb testing.TB) (deployments, instances [][]byte) {
 		}
 		return b
 	}
+	acme := get("v2/organisations/" + upstreamtest.OrgAcme + "/applications")
+	applications = append(applications, acme, get("v2/organisations/"+upstreamtest.OrgBeta+"/applications"), get("v2/self/applications"))
 	var apps []struct{ ID string }
-	if err := json.Unmarshal(get("v2/organisations/"+upstreamtest.OrgAcme+"/applications"), &apps); err != nil {
+	if err := json.Unmarshal(acme, &apps); err != nil {
 		tb.Fatal(err)
 	}
 	for _, a := range apps {
@@ -41,7 +45,8 @@ func realBodies(tb testing.TB) (deployments, instances [][]byte) {
 		deployments = append(deployments, get(base+"/deployments?order=DESC"))
 		instances = append(instances, get(base+"/instances"))
 	}
-	return deployments, instances
+	applications = append(applications, get("v2/organisations/"+upstreamtest.OrgAcme+"/applications/"+apps[0].ID))
+	return deployments, instances, applications
 }
 
 // Bodies the fast path must either decode as encoding/json does or leave
@@ -68,6 +73,11 @@ var fastEdgeCases = []string{
 	`[{"deletionDate":null,"creationDate":"2026-06-15T07:01:19.000Z"}]`, `[{"state":5}]`,
 	`[{"deploymentId":"d","name":"n","flavor":"S","hypervisorId":"h"}]`,
 	`[{"a\u0062":1}]`, `[{"é":1}]`,
+	`[{"instance":{"variant":{"slug":"go"},"minInstances":1,"flavors":[{"name":"S","mem":1024}]},"vhosts":[{"fqdn":"a.example/"}]}]`,
+	`[{"instance":null,"deployment":null,"vhosts":null}]`, `[{"vhosts":[]}]`, `[{"vhosts":[null]}]`,
+	`[{"instance":{"variant":null,"maxInstances":2.5}}]`, `[{"deployment":{"type":"GIT","httpUrl":null}}]`,
+	`[{"archived":false,"stickySessions":true,"forceHttps":"ENABLED","creationDate":1764234000000}]`,
+	`{"id":"app_x","zone":"par","instance":{}}`, `{"id":"app_x","ZONE":"par"}`, `{}`,
 }
 
 // checkSame holds decodeFast to encoding/json on b, for lists of T: when
@@ -93,8 +103,8 @@ func checkSame[T any](t *testing.T, b []byte) {
 }
 
 func FuzzDecodeFast(f *testing.F) {
-	deployments, instances := realBodies(f)
-	for _, b := range append(deployments, instances...) {
+	deployments, instances, applications := realBodies(f)
+	for _, b := range slices.Concat(deployments, instances, applications) {
 		f.Add(b)
 	}
 	for _, s := range fastEdgeCases {
@@ -103,13 +113,26 @@ func FuzzDecodeFast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkSame[[]Deployment](t, b)
 		checkSame[[]Instance](t, b)
+		checkSame[[]Application](t, b)
+		checkSame[Application](t, b)
 	})
 }
 
 // The lists the upstream sends take the fast path: it is not a path that
 // always gives up.
 func TestDecodeFastTakesRealLists(t *testing.T) {
-	deployments, instances := realBodies(t)
+	deployments, instances, applications := realBodies(t)
+	for _, b := range applications[:len(applications)-1] {
+		var apps []Application
+		if !decodeFast(b, &apps) || len(apps) == 0 || apps[0].Instance == nil || apps[0].Instance.Variant == nil || len(apps[0].Vhosts) == 0 {
+			t.Fatalf("an applications list left to encoding/json, or decoded empty: %d applications\n%s", len(apps), b)
+		}
+		checkSame[[]Application](t, b)
+	}
+	var app Application
+	if one := applications[len(applications)-1]; !decodeFast(one, &app) || app.ID == "" || app.Deployment == nil {
+		t.Fatalf("an application left to encoding/json: %s", one)
+	}
 	for _, b := range deployments {
 		var ds []Deployment
 		if !decodeFast(b, &ds) || len(ds) == 0 || len(ds[0].Steps) == 0 || ds[0].Origin == nil {
@@ -126,27 +149,33 @@ func TestDecodeFastTakesRealLists(t *testing.T) {
 	}
 }
 
-func BenchmarkDecodeDeployments(b *testing.B) {
-	deployments, _ := realBodies(b)
-	body := deployments[0]
-	b.Run("fast", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			var ds []Deployment
-			if !decodeFast(body, &ds) {
-				b.Fatal("gave up")
+func BenchmarkDecodeFast(b *testing.B) {
+	deployments, _, applications := realBodies(b)
+	for _, c := range []struct {
+		name string
+		body []byte
+		new  func() any
+	}{
+		{"deployments", deployments[0], func() any { return new([]Deployment) }},
+		{"applications", applications[0], func() any { return new([]Application) }},
+	} {
+		b.Run(c.name+"/fast", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				if !decodeFast(c.body, c.new()) {
+					b.Fatal("gave up")
+				}
 			}
-		}
-	})
-	b.Run("encoding/json", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			var ds []Deployment
-			if err := json.Unmarshal(body, &ds); err != nil {
-				b.Fatal(err)
+		})
+		b.Run(c.name+"/encoding-json", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				if err := json.Unmarshal(c.body, c.new()); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
