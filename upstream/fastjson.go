@@ -44,6 +44,12 @@ func decodeFast(b []byte, v any) bool {
 			*p = list
 			return true
 		}
+	case *[]Zone:
+		list, ok := fastList(s, (*scanner).zone)
+		if ok && s.end() {
+			*p = list
+			return true
+		}
 	case *Application:
 		var a Application
 		if s.peek() == '{' && s.application(&a) && s.end() {
@@ -91,6 +97,8 @@ var (
 	variantKeys       = []string{"id", "slug", "name", "deployType", "logo"}
 	appDeploymentKeys = []string{"type", "repoState", "url", "httpUrl"}
 	vhostKeys         = []string{"fqdn"}
+
+	zoneKeys = []string{"id", "name", "country", "countryCode", "city", "displayName", "lat", "lon", "outboundIPs", "tags"}
 )
 
 func (s *scanner) deployment(d *Deployment) bool {
@@ -146,18 +154,7 @@ func (s *scanner) deployment(d *Deployment) bool {
 				case 3:
 					return s.strPtr(&o.AuthorID)
 				case 4:
-					if s.null() {
-						return true
-					}
-					o.Constraints = []string{}
-					return s.array(func() bool {
-						var c string
-						if s.peek() != '"' || !s.str(&c) {
-							return false
-						}
-						o.Constraints = append(o.Constraints, c)
-						return true
-					})
+					return s.strings(&o.Constraints)
 				default:
 					return s.strPtr(&o.Priority)
 				}
@@ -325,6 +322,52 @@ func (s *scanner) application(a *Application) bool {
 			})
 		}
 	})
+}
+
+func (s *scanner) zone(z *Zone) bool {
+	return s.object(zoneKeys, func(field int) bool {
+		switch field {
+		case 0:
+			return s.str(&z.ID)
+		case 1:
+			return s.str(&z.Name)
+		case 2:
+			return s.strPtr(&z.Country)
+		case 3:
+			return s.strPtr(&z.CountryCode)
+		case 4:
+			return s.strPtr(&z.City)
+		case 5:
+			return s.strPtr(&z.DisplayName)
+		case 6:
+			return s.floatPtr(&z.Lat)
+		case 7:
+			return s.floatPtr(&z.Lon)
+		case 8:
+			return s.strings(&z.OutboundIPs)
+		default:
+			return s.strings(&z.Tags)
+		}
+	})
+}
+
+// strings reads null (nil) or an array of strings into *v.
+func (s *scanner) strings(v *[]string) bool {
+	if s.null() {
+		*v = nil
+		return true
+	}
+	list := []string{}
+	ok := s.array(func() bool {
+		var str string
+		if s.peek() != '"' || !s.str(&str) {
+			return false
+		}
+		list = appendGrow(list, str)
+		return true
+	})
+	*v = list
+	return ok
 }
 
 // appendGrow is append, starting at 4 elements as encoding/json does
@@ -566,6 +609,34 @@ func (s *scanner) intPtr(v **int) bool {
 	}
 	s.i = j
 	*v = &n
+	return true
+}
+
+// floatPtr reads a number or null into *v, as strconv.ParseFloat reads
+// it (encoding/json's way); a number out of range is left to encoding/json.
+func (s *scanner) floatPtr(v **float64) bool {
+	if s.null() {
+		*v = nil
+		return true
+	}
+	start := s.i
+	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+		return false
+	}
+	j := s.i
+	for j < len(s.b) && inNumber(s.b[j]) {
+		j++
+	}
+	tok := s.b[start:j]
+	if !json.Valid(tok) {
+		return false
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil {
+		return false
+	}
+	s.i = j
+	*v = &f
 	return true
 }
 

@@ -11,10 +11,19 @@ import (
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
-// realBodies returns the fake's deployments and instances lists of Acme's
-// applications, and its applications lists and single applications, as
-// the upstream sends them.
-func realBodies(tb testing.TB) (deployments, instances, applications [][]byte) {
+// realLists are answers of the fake, as the upstream sends them: the
+// deployments and instances lists of Acme's applications, three owners'
+// applications lists, one application, and the zones list.
+type realLists struct {
+	deployments, instances, applications [][]byte
+	application, zones                   []byte
+}
+
+func (r realLists) all() [][]byte {
+	return slices.Concat(r.deployments, r.instances, r.applications, [][]byte{r.application, r.zones})
+}
+
+func realBodies(tb testing.TB) realLists {
 	tb.Helper()
 	fake := upstreamtest.NewServer(tb)
 	get := func(path string) []byte {
@@ -34,19 +43,21 @@ func realBodies(tb testing.TB) (deployments, instances, applications [][]byte) {
 		}
 		return b
 	}
+	var r realLists
 	acme := get("v2/organisations/" + upstreamtest.OrgAcme + "/applications")
-	applications = append(applications, acme, get("v2/organisations/"+upstreamtest.OrgBeta+"/applications"), get("v2/self/applications"))
+	r.applications = [][]byte{acme, get("v2/organisations/" + upstreamtest.OrgBeta + "/applications"), get("v2/self/applications")}
 	var apps []struct{ ID string }
 	if err := json.Unmarshal(acme, &apps); err != nil {
 		tb.Fatal(err)
 	}
 	for _, a := range apps {
 		base := "v4/orchestration/organisations/" + upstreamtest.OrgAcme + "/applications/" + a.ID
-		deployments = append(deployments, get(base+"/deployments?order=DESC"))
-		instances = append(instances, get(base+"/instances"))
+		r.deployments = append(r.deployments, get(base+"/deployments?order=DESC"))
+		r.instances = append(r.instances, get(base+"/instances"))
 	}
-	applications = append(applications, get("v2/organisations/"+upstreamtest.OrgAcme+"/applications/"+apps[0].ID))
-	return deployments, instances, applications
+	r.application = get("v2/organisations/" + upstreamtest.OrgAcme + "/applications/" + apps[0].ID)
+	r.zones = get("v4/products/zones")
+	return r
 }
 
 // Bodies the fast path must either decode as encoding/json does or leave
@@ -78,6 +89,8 @@ var fastEdgeCases = []string{
 	`[{"instance":{"variant":null,"maxInstances":2.5}}]`, `[{"deployment":{"type":"GIT","httpUrl":null}}]`,
 	`[{"archived":false,"stickySessions":true,"forceHttps":"ENABLED","creationDate":1764234000000}]`,
 	`{"id":"app_x","zone":"par","instance":{}}`, `{"id":"app_x","ZONE":"par"}`, `{}`,
+	`[{"name":"par","lat":48.8566,"lon":2.3522,"outboundIPs":["1.2.3.4"],"tags":[]}]`, `[{"lat":1e400}]`, `[{"lat":-0.0}]`,
+	`[{"lat":5e-324}]`, `[{"lat":1E+2,"lon":null}]`, `[{"lat":"1"}]`, `[{"lat":.5}]`, `[{"lat":1.}]`, `[{"tags":null,"outboundIPs":[null]}]`,
 }
 
 // checkSame holds decodeFast to encoding/json on b, for lists of T: when
@@ -103,8 +116,7 @@ func checkSame[T any](t *testing.T, b []byte) {
 }
 
 func FuzzDecodeFast(f *testing.F) {
-	deployments, instances, applications := realBodies(f)
-	for _, b := range slices.Concat(deployments, instances, applications) {
+	for _, b := range realBodies(f).all() {
 		f.Add(b)
 	}
 	for _, s := range fastEdgeCases {
@@ -115,14 +127,15 @@ func FuzzDecodeFast(f *testing.F) {
 		checkSame[[]Instance](t, b)
 		checkSame[[]Application](t, b)
 		checkSame[Application](t, b)
+		checkSame[[]Zone](t, b)
 	})
 }
 
 // The lists the upstream sends take the fast path: it is not a path that
 // always gives up.
 func TestDecodeFastTakesRealLists(t *testing.T) {
-	deployments, instances, applications := realBodies(t)
-	for _, b := range applications[:len(applications)-1] {
+	r := realBodies(t)
+	for _, b := range r.applications {
 		var apps []Application
 		if !decodeFast(b, &apps) || len(apps) == 0 || apps[0].Instance == nil || apps[0].Instance.Variant == nil || len(apps[0].Vhosts) == 0 {
 			t.Fatalf("an applications list left to encoding/json, or decoded empty: %d applications\n%s", len(apps), b)
@@ -130,17 +143,23 @@ func TestDecodeFastTakesRealLists(t *testing.T) {
 		checkSame[[]Application](t, b)
 	}
 	var app Application
-	if one := applications[len(applications)-1]; !decodeFast(one, &app) || app.ID == "" || app.Deployment == nil {
-		t.Fatalf("an application left to encoding/json: %s", one)
+	if !decodeFast(r.application, &app) || app.ID == "" || app.Deployment == nil {
+		t.Fatalf("an application left to encoding/json: %s", r.application)
 	}
-	for _, b := range deployments {
+	checkSame[Application](t, r.application)
+	var zones []Zone
+	if !decodeFast(r.zones, &zones) || len(zones) == 0 || zones[0].Lat == nil || len(zones[0].Tags) == 0 {
+		t.Fatalf("the zones list left to encoding/json, or decoded empty: %s", r.zones)
+	}
+	checkSame[[]Zone](t, r.zones)
+	for _, b := range r.deployments {
 		var ds []Deployment
 		if !decodeFast(b, &ds) || len(ds) == 0 || len(ds[0].Steps) == 0 || ds[0].Origin == nil {
 			t.Fatalf("a deployments list left to encoding/json, or decoded empty: %d deployments\n%s", len(ds), b)
 		}
 		checkSame[[]Deployment](t, b)
 	}
-	for _, b := range instances {
+	for _, b := range r.instances {
 		var ins []Instance
 		if !decodeFast(b, &ins) || len(ins) == 0 || ins[0].Network == nil {
 			t.Fatalf("an instances list left to encoding/json, or decoded empty: %d instances\n%s", len(ins), b)
@@ -150,14 +169,15 @@ func TestDecodeFastTakesRealLists(t *testing.T) {
 }
 
 func BenchmarkDecodeFast(b *testing.B) {
-	deployments, _, applications := realBodies(b)
+	r := realBodies(b)
 	for _, c := range []struct {
 		name string
 		body []byte
 		new  func() any
 	}{
-		{"deployments", deployments[0], func() any { return new([]Deployment) }},
-		{"applications", applications[0], func() any { return new([]Application) }},
+		{"deployments", r.deployments[0], func() any { return new([]Deployment) }},
+		{"applications", r.applications[0], func() any { return new([]Application) }},
+		{"zones", r.zones, func() any { return new([]Zone) }},
 	} {
 		b.Run(c.name+"/fast", func(b *testing.B) {
 			b.ReportAllocs()
