@@ -117,70 +117,56 @@ func TestPersonalSpaceStartsItsApplications(t *testing.T) {
 // application(ownerId, id) asks for its deployments, instances and load
 // balancer with the application; a deployments limit, given inline or by
 // variable, keys the started call as the field does, so nothing is asked
-// twice.
+// twice. A personal-space application's lists start under the user's id,
+// which is the owner id its answer carries.
 func TestApplicationStartsItsLists(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	const lists = `deployments { id } instances { id } loadBalancer { id }`
 	for _, tc := range []struct {
 		name, query string
 		vars        map[string]any
 		deployments int
+		personal    bool
 	}{
-		{"no limit", `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) {
-			name deployments { id } instances { id } loadBalancer { id } } }`, nil, -1},
+		{"no limit", `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) { name ` + lists + ` } }`, nil, -1, false},
 		{"inline limit", `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) {
-			name deployments(limit: 2) { id } instances { id } loadBalancer { id } } }`, nil, 2},
+			name deployments(limit: 2) { id } instances { id } loadBalancer { id } } }`, nil, 2, false},
 		{"limit by variable", `query($o: ID!, $a: ID!, $n: Int) { application(ownerId: $o, id: $a) {
-			name deployments(limit: $n) { id } instances { id } loadBalancer { id } } }`, map[string]any{"n": 3}, 3},
+			name deployments(limit: $n) { id } instances { id } loadBalancer { id } } }`, map[string]any{"n": 3}, 3, false},
 		{"through a fragment", `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) { ...lists } }
-			fragment lists on Application { name deployments { id } instances { id } loadBalancer { id } }`, nil, -1},
+			fragment lists on Application { name ` + lists + ` }`, nil, -1, false},
+		{"personal space", `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) { name ` + lists + ` } }`, nil, -1, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.fake.ResetCounts()
 			vars := map[string]any{"o": upstreamtest.OrgAcme, "a": upstreamtest.AcmeFirstAppID}
+			held := upstreamtest.RouteOrganisationApplication
+			want := map[string]int{held: 1}
+			if tc.personal {
+				vars = map[string]any{"o": upstreamtest.UserAlice, "a": upstreamtest.AliceFirstAppID}
+				held = upstreamtest.RouteSelfApplication
+				want = map[string]int{held: 1, upstreamtest.RouteSelf: 1}
+			}
 			for k, v := range tc.vars {
 				vars[k] = v
 			}
-			r := e.held(t, upstreamtest.RouteOrganisationApplication, tc.query, vars,
-				upstreamtest.RouteDeployments, upstreamtest.RouteInstances, upstreamtest.RouteLoadBalancers)
+			routes := []string{upstreamtest.RouteDeployments, upstreamtest.RouteInstances, upstreamtest.RouteLoadBalancers}
+			r := e.held(t, held, tc.query, vars, routes...)
 			mustNoErrors(t, r)
-			if got := pick(t, r.Data, "application", "name"); got != "acme-storefront" {
+			if got := pick(t, r.Data, "application", "name"); !tc.personal && got != "acme-storefront" {
 				t.Errorf("application name %v, want acme-storefront", got)
 			}
 			if n := len(pick(t, r.Data, "application", "deployments").([]any)); tc.deployments >= 0 && n != tc.deployments {
 				t.Errorf("%d deployments, want %d", n, tc.deployments)
 			}
-			want := map[string]int{
-				upstreamtest.RouteOrganisationApplication: 1,
-				upstreamtest.RouteDeployments:             1,
-				upstreamtest.RouteInstances:               1,
-				upstreamtest.RouteLoadBalancers:           1,
+			for _, route := range routes {
+				want[route] = 1
 			}
 			if diff := cmp.Diff(want, e.fake.Counts()); diff != "" {
 				t.Errorf("upstream calls per route (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-// A personal-space application's lists start too, under the user's id,
-// which is the owner id its answer carries: nothing is asked twice.
-func TestPersonalApplicationStartsItsLists(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	const q = `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) { name deployments { id } instances { id } loadBalancer { id } } }`
-	r := e.held(t, upstreamtest.RouteSelfApplication, q, map[string]any{"o": upstreamtest.UserAlice, "a": upstreamtest.AliceFirstAppID},
-		upstreamtest.RouteDeployments, upstreamtest.RouteInstances, upstreamtest.RouteLoadBalancers)
-	mustNoErrors(t, r)
-	want := map[string]int{
-		upstreamtest.RouteSelf:            1,
-		upstreamtest.RouteSelfApplication: 1,
-		upstreamtest.RouteDeployments:     1,
-		upstreamtest.RouteInstances:       1,
-		upstreamtest.RouteLoadBalancers:   1,
-	}
-	if diff := cmp.Diff(want, e.fake.Counts()); diff != "" {
-		t.Errorf("upstream calls per route (-want +got):\n%s", diff)
 	}
 }
 

@@ -108,7 +108,7 @@ func TestShareCallsReadsTheCallersWrites(t *testing.T) {
 	e.fake.Inject(upstreamtest.RoutePulsarStoragePolicies, upstreamtest.Fault{Hold: gate, Times: 1})
 	held := make(chan response, 1)
 	go func() { held <- e.query(t, upstreamtest.TokenAlice, read, vars) }()
-	until(t, "the older read", func() bool { c, _ := e.gw.SharedCalls(); return c == 1 })
+	until(t, "the older read's answer, made and held", func() bool { return e.fake.Held() == 1 })
 
 	const size = 4242
 	m := e.query(t, upstreamtest.TokenAlice, updatePolicies, map[string]any{"id": upstreamtest.AcmePulsarRealID, "in": map[string]any{

@@ -70,6 +70,10 @@ func (s *Server) Inject(route string, f Fault) {
 	s.faults[route] = af
 }
 
+// Held returns how many answers a Hold fault holds now: made already, and
+// not sent.
+func (s *Server) Held() int { return int(s.held.Load()) }
+
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()

@@ -165,7 +165,7 @@ func TestFaultHoldAnswersWhenReleased(t *testing.T) {
 	s.Inject(RouteZone, Fault{Hold: gate, Times: 1})
 	answered := make(chan answer, 1)
 	go func() { answered <- send(t, s, http.MethodGet, "v4/products/zones/par", "", "") }()
-	for s.Count(RouteZone) == 0 {
+	for s.Held() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	select {
@@ -175,6 +175,9 @@ func TestFaultHoldAnswersWhenReleased(t *testing.T) {
 	}
 	close(gate)
 	(<-answered).ok(t, http.StatusOK)
+	if n := s.Held(); n != 0 {
+		t.Errorf("%d answers held after the release", n)
+	}
 
 	// A held request whose client leaves ends without an answer.
 	s.Inject(RouteZones, Fault{Hold: make(chan struct{})})

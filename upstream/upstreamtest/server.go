@@ -32,7 +32,8 @@ type Server struct {
 	// [Server.Start].
 	URL string
 
-	seq atomic.Int64 // numbers requests for Sozu-Id and apiRequestId
+	seq  atomic.Int64 // numbers requests for Sozu-Id and apiRequestId
+	held atomic.Int64 // answers a Hold fault holds now
 
 	mu       sync.Mutex // guards the fields below
 	counts   map[string]int
@@ -208,7 +209,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, escaped string, m
 	if fault.Malformed && stream == nil {
 		malform(c)
 	}
-	if !hold(r, fault.Hold) {
+	if !s.hold(r, fault.Hold) {
 		return // the client left
 	}
 
@@ -292,11 +293,13 @@ func sleep(r *http.Request, d time.Duration) bool {
 }
 
 // hold waits until gate is closed (nil: no wait); false if the request's
-// context ends first.
-func hold(r *http.Request, gate <-chan struct{}) bool {
+// context ends first. Held counts the answers it holds meanwhile.
+func (s *Server) hold(r *http.Request, gate <-chan struct{}) bool {
 	if gate == nil {
 		return true
 	}
+	s.held.Add(1)
+	defer s.held.Add(-1)
 	select {
 	case <-gate:
 		return true
