@@ -619,32 +619,41 @@ func (s *scanner) floatPtr(v **float64) bool {
 		*v = nil
 		return true
 	}
-	start := s.i
-	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
-		return false
-	}
-	j := s.i
-	for j < len(s.b) && inNumber(s.b[j]) {
-		j++
-	}
-	tok := s.b[start:j]
-	if !json.Valid(tok) {
+	tok, ok := s.number()
+	if !ok {
 		return false
 	}
 	f, err := strconv.ParseFloat(string(tok), 64)
 	if err != nil {
 		return false
 	}
-	s.i = j
 	*v = &f
 	return true
+}
+
+// number reads the number that comes next, checked as JSON.
+func (s *scanner) number() ([]byte, bool) {
+	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+		return nil, false
+	}
+	j := s.i
+	for j < len(s.b) && inNumber(s.b[j]) {
+		j++
+	}
+	tok := s.b[s.i:j]
+	if !json.Valid(tok) {
+		return nil, false
+	}
+	s.i = j
+	return tok, true
 }
 
 // time reads a date the way encoding/json does: Time's UnmarshalJSON gets
 // the value's bytes, null included.
 func (s *scanner) time(t *Time) bool {
+	c := s.peek()
 	start := s.i
-	switch c := s.peek(); {
+	switch {
 	case c == '"':
 		// encoding/json checks a string before UnmarshalJSON sees it.
 		if tok, plain, ok := s.token(); !ok || !plain && !json.Valid(tok) {
@@ -655,7 +664,7 @@ func (s *scanner) time(t *Time) bool {
 			return false
 		}
 	case c == '-' || c >= '0' && c <= '9':
-		if !s.skip() {
+		if _, ok := s.number(); !ok {
 			return false
 		}
 	default:
@@ -681,16 +690,8 @@ func (s *scanner) skip() bool {
 	case c == 'n':
 		return s.null()
 	case c == '-' || c >= '0' && c <= '9':
-		start := s.i
-		j := start
-		for j < len(s.b) && inNumber(s.b[j]) {
-			j++
-		}
-		if !json.Valid(s.b[start:j]) {
-			return false
-		}
-		s.i = j
-		return true
+		_, ok := s.number()
+		return ok
 	}
 	return false
 }

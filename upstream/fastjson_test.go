@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -90,7 +91,7 @@ var fastEdgeCases = []string{
 	`[{"archived":false,"stickySessions":true,"forceHttps":"ENABLED","creationDate":1764234000000}]`,
 	`{"id":"app_x","zone":"par","instance":{}}`, `{"id":"app_x","ZONE":"par"}`, `{}`,
 	`[{"name":"par","lat":48.8566,"lon":2.3522,"outboundIPs":["1.2.3.4"],"tags":[]}]`, `[{"lat":1e400}]`, `[{"lat":-0.0}]`,
-	`[{"lat":5e-324}]`, `[{"lat":1E+2,"lon":null}]`, `[{"lat":"1"}]`, `[{"lat":.5}]`, `[{"lat":1.}]`, `[{"tags":null,"outboundIPs":[null]}]`,
+	" [ { \"lat\" : 1.5 , \"id\" : \"x\" , \"tags\" : [ \"a\" , \"b\" ] } ] ", `[{"lat":5e-324}]`, `[{"lat":1E+2,"lon":null}]`, `[{"lat":"1"}]`, `[{"lat":.5}]`, `[{"lat":1.}]`, `[{"tags":null,"outboundIPs":[null]}]`,
 }
 
 // checkSame holds decodeFast to encoding/json on b, for lists of T: when
@@ -152,6 +153,15 @@ func TestDecodeFastTakesRealLists(t *testing.T) {
 		t.Fatalf("the zones list left to encoding/json, or decoded empty: %s", r.zones)
 	}
 	checkSame[[]Zone](t, r.zones)
+	// Indented, as a proxy might send it: the fast path still takes it.
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, r.deployments[0], "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if ds := []Deployment(nil); !decodeFast(indented.Bytes(), &ds) || len(ds) == 0 {
+		t.Fatalf("an indented deployments list left to encoding/json")
+	}
+	checkSame[[]Deployment](t, indented.Bytes())
 	for _, b := range r.deployments {
 		var ds []Deployment
 		if !decodeFast(b, &ds) || len(ds) == 0 || len(ds[0].Steps) == 0 || ds[0].Origin == nil {
