@@ -97,19 +97,7 @@ func TestFaultLatencyHonoursCancellation(t *testing.T) {
 	t.Parallel()
 	s := New()
 	s.Inject(RouteZones, Fault{Latency: time.Hour})
-	ctx, cancel := context.WithCancel(t.Context())
-	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/v4/products/zones", nil)
-	done := make(chan struct{})
-	go func() {
-		s.ServeHTTP(httptest.NewRecorder(), req)
-		close(done)
-	}()
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the handler kept sleeping after the request was cancelled")
-	}
+	leave(t, s, "/v4/products/zones", func() bool { return true })
 	if s.Count(RouteZones) != 1 {
 		t.Errorf("a cancelled request is not counted")
 	}
@@ -181,16 +169,36 @@ func TestFaultHoldAnswersWhenReleased(t *testing.T) {
 
 	// A held request whose client leaves ends without an answer.
 	s.Inject(RouteZones, Fault{Hold: make(chan struct{})})
+	leave(t, s, "/v4/products/zones", func() bool { return s.Held() == 1 })
+	if n := s.Held(); n != 0 {
+		t.Errorf("%d answers held after their client left", n)
+	}
+}
+
+// leave serves a GET of path whose client leaves once ready reports true
+// (10 s at most), and fails the test unless the handler then returns
+// within 5 s.
+func leave(t *testing.T, s *Server, path string, ready func() bool) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/v4/products/zones", nil)
+	defer cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	done := make(chan struct{})
 	go func() {
 		s.ServeHTTP(httptest.NewRecorder(), req)
 		close(done)
 	}()
-	for s.Count(RouteZones) == 0 {
-		time.Sleep(time.Millisecond)
+	for giveUp := time.Now().Add(10 * time.Second); !ready(); time.Sleep(time.Millisecond) {
+		if time.Now().After(giveUp) {
+			cancel()
+			<-done
+			t.Fatal("the request never got where its client was to leave")
+		}
 	}
 	cancel()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler went on after its client left")
+	}
 }
