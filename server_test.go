@@ -32,6 +32,9 @@ func TestParseConfig(t *testing.T) {
 		{"DEMO=1 with a token", nil, map[string]string{"DEMO": "1", "CLEVER_API_TOKEN": "t"}, func(c Config) bool { return c.Demo }},
 		{"flag beats env", []string{"-listen", ":7000"}, map[string]string{"PORT": "9000"}, func(c Config) bool { return c.Listen == ":7000" }},
 		{"introspection off", nil, map[string]string{"INTROSPECTION": "0"}, func(c Config) bool { return !c.Introspection }},
+		{"calls not shared by default", nil, nil, func(c Config) bool { return !c.ShareCalls }},
+		{"SHARE_CALLS=1", nil, map[string]string{"SHARE_CALLS": "1"}, func(c Config) bool { return c.ShareCalls }},
+		{"-share-calls", []string{"-share-calls"}, nil, func(c Config) bool { return c.ShareCalls }},
 		{"limits", []string{"-max-depth", "5", "-max-subscriptions-per-connection", "3", "-max-body-bytes", "2048"}, nil, func(c Config) bool {
 			return c.Limits.MaxDepth == 5 && c.MaxSubsPerConn == 3 && c.MaxBodyBytes == 2048 && c.Limits.MaxAliases == 30
 		}},
