@@ -215,6 +215,7 @@ func send(hc *http.Client, url, auth string, body []byte, buf *bytes.Buffer) err
 // profile over the same seconds, while a workload runs.
 type profiler struct {
 	dir     string
+	name    string // files are name-cpu.pb.gz and name-allocs.pb.gz
 	seconds int
 	errc    chan error
 }
@@ -224,8 +225,8 @@ func (p *profiler) start(pprofURL string) {
 	fetch := func(profile, file string) {
 		p.errc <- fetchTo(fmt.Sprintf("%s/debug/pprof/%s?seconds=%d", pprofURL, profile, p.seconds), filepath.Join(p.dir, file))
 	}
-	go fetch("profile", "workload2-cpu.pb.gz")
-	go fetch("allocs", "workload2-allocs.pb.gz")
+	go fetch("profile", p.name+"-cpu.pb.gz")
+	go fetch("allocs", p.name+"-allocs.pb.gz")
 }
 
 func (p *profiler) wait() error { return errors.Join(<-p.errc, <-p.errc) }

@@ -220,8 +220,8 @@ func runLatency(ctx context.Context, cfg config, lat time.Duration, t *report) e
 	}
 	for _, w := range workloads(d, cfg.workloads, false) {
 		var prof *profiler
-		if cfg.cpuprofile != "" && lat == 0 && w.id == 2 {
-			prof = &profiler{dir: cfg.cpuprofile, seconds: max(1, int(cfg.duration/time.Second))}
+		if cfg.cpuprofile != "" && lat == 0 {
+			prof = &profiler{dir: cfg.cpuprofile, name: fmt.Sprintf("workload%d", w.id), seconds: max(1, int(cfg.duration/time.Second))}
 		}
 		row, err := runHTTP(ours(gw), w, lat, cfg, prof)
 		if err != nil {
