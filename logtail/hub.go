@@ -18,9 +18,10 @@ import (
 // they keep what they render it into, so that subscribers who select the
 // same fields render it once between them.
 //
-// Each subscriber has a bounded buffer: one that lets it fill up (reads
-// slower than lines come) is sent ErrSlowClient and dropped, so that it
-// never holds the others back and no line is ever skipped for anyone.
+// Each subscriber's queue is bounded by Buffer lines: one that lets it fill
+// up (reads slower than lines come) is sent ErrSlowClient and dropped, so
+// that it never holds the others back and no line is ever skipped for
+// anyone.
 type Hub struct {
 	cfg    Config
 	mu     sync.Mutex
@@ -42,24 +43,105 @@ type topic struct {
 	cancel context.CancelFunc
 
 	mu   sync.Mutex // guards subs and done
-	subs map[*subscriber]struct{}
+	subs map[*Feed]struct{}
 	done bool // no more subscribers may join
 }
 
-type subscriber struct {
-	out   chan *Item  // Buffer lines, and room for a final error
-	leave func() bool // stops the watch on the subscriber's context
+// A Feed is one subscriber's lines, from [Hub.Join].
+//
+// Its queue holds what the subscriber has yet to take, and grows only while
+// it lags: a subscriber that keeps up, as nearly all do, has one slot and a
+// wake-up channel, not a channel of Buffer lines of its own (that buffer
+// was a tenth of what a live-tail subscription kept in memory).
+type Feed struct {
+	wake  chan struct{} // holds one token while there is something to take
+	leave func() bool   // stops the watch on the subscriber's context
+
+	mu     sync.Mutex
+	queue  []*Item // queue[head:] are waiting
+	head   int
+	closed bool  // nothing more comes after the queue
+	err    error // the final error, handed out after the queue
+}
+
+// waiting returns how many lines wait. f.mu is held.
+func (f *Feed) waiting() int { return len(f.queue) - f.head }
+
+// push queues it. f.mu is held.
+func (f *Feed) push(it *Item) {
+	if f.head > 0 && len(f.queue) == cap(f.queue) {
+		n := copy(f.queue, f.queue[f.head:])
+		clear(f.queue[n:])
+		f.queue, f.head = f.queue[:n], 0
+	}
+	f.queue = append(f.queue, it)
+	f.signal()
+}
+
+// end says nothing more comes after the queue but err, if not nil. f.mu is
+// held.
+func (f *Feed) end(err error) {
+	f.closed, f.err = true, err
+	f.signal()
+}
+
+func (f *Feed) signal() {
+	select {
+	case f.wake <- struct{}{}:
+	default: // a token is there already
+	}
+}
+
+// keptQueue is the queue capacity a feed keeps once it has caught up: one
+// that lagged further gives its larger queue back.
+const keptQueue = 4
+
+// Next returns the next line; after the last one, the error that ended the
+// stream if it failed, as an item; then false, as it does once ctx ends.
+// One goroutine reads a Feed.
+func (f *Feed) Next(ctx context.Context) (*Item, bool) {
+	for {
+		f.mu.Lock()
+		if f.waiting() > 0 {
+			it := f.queue[f.head]
+			f.queue[f.head] = nil
+			f.head++
+			if f.head == len(f.queue) {
+				f.queue, f.head = f.queue[:0], 0
+				if cap(f.queue) > keptQueue {
+					f.queue = nil
+				}
+			}
+			f.mu.Unlock()
+			return it, true
+		}
+		if f.closed {
+			err := f.err
+			f.err = nil
+			f.mu.Unlock()
+			if err != nil {
+				return &Item{Err: err}, true
+			}
+			return nil, false
+		}
+		f.mu.Unlock()
+		select {
+		case <-f.wake:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 }
 
 // Join follows key's stream from now on, opening it with open when nobody
-// follows it yet. The channel is closed when the stream ends (after a
-// final error item if it failed), or when ctx ends.
-func (h *Hub) Join(ctx context.Context, key string, open Opener) (<-chan *Item, error) {
+// follows it yet. The feed ends when the stream does (after a final error
+// item if it failed), or when ctx ends.
+func (h *Hub) Join(ctx context.Context, key string, open Opener) (*Feed, error) {
 	for {
 		h.mu.Lock()
 		t, found := h.topics[key]
 		if !found {
-			t = &topic{hub: h, key: key, ready: make(chan struct{}), subs: map[*subscriber]struct{}{}}
+			t = &topic{hub: h, key: key, ready: make(chan struct{}), subs: map[*Feed]struct{}{}}
 			h.topics[key] = t
 		}
 		h.mu.Unlock()
@@ -74,9 +156,9 @@ func (h *Hub) Join(ctx context.Context, key string, open Opener) (<-chan *Item, 
 		if t.err != nil {
 			return nil, t.err
 		}
-		s := &subscriber{out: make(chan *Item, h.cfg.Buffer+1)}
-		if t.add(ctx, s) {
-			return s.out, nil
+		f := &Feed{wake: make(chan struct{}, 1)}
+		if t.add(ctx, f) {
+			return f, nil
 		}
 		// The topic ended between lookup and join: look again.
 	}
@@ -106,28 +188,30 @@ func (t *topic) start(ctx context.Context, open Opener) {
 	go f.run(tctx, s)
 }
 
-// add joins s, which leaves when ctx ends; false when the topic is over.
-func (t *topic) add(ctx context.Context, s *subscriber) bool {
+// add joins f, which leaves when ctx ends; false when the topic is over.
+func (t *topic) add(ctx context.Context, f *Feed) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
 		return false
 	}
-	t.subs[s] = struct{}{}
-	s.leave = context.AfterFunc(ctx, func() { t.remove(s) })
+	t.subs[f] = struct{}{}
+	f.leave = context.AfterFunc(ctx, func() { t.remove(f) })
 	return true
 }
 
 // remove drops a subscriber whose context ended; the last one out closes
 // the upstream stream at once.
-func (t *topic) remove(s *subscriber) {
+func (t *topic) remove(f *Feed) {
 	t.mu.Lock()
-	if _, ok := t.subs[s]; !ok {
+	if _, ok := t.subs[f]; !ok {
 		t.mu.Unlock()
 		return
 	}
-	delete(t.subs, s)
-	close(s.out)
+	delete(t.subs, f)
+	f.mu.Lock()
+	f.end(nil)
+	f.mu.Unlock()
 	last := len(t.subs) == 0 && !t.done
 	if last {
 		t.done = true
@@ -156,12 +240,15 @@ func (t *topic) deliver(ctx context.Context, line *upstream.LogLine) error {
 	it := &Item{Line: line, Memo: new(Memo)}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for s := range t.subs {
-		if len(s.out) >= t.hub.cfg.Buffer {
-			t.drop(s, ErrSlowClient)
+	for f := range t.subs {
+		f.mu.Lock()
+		if f.waiting() >= t.hub.cfg.Buffer {
+			f.mu.Unlock()
+			t.drop(f, ErrSlowClient)
 			continue
 		}
-		s.out <- it
+		f.push(it)
+		f.mu.Unlock()
 	}
 	if len(t.subs) == 0 && !t.done {
 		t.done = true
@@ -174,8 +261,8 @@ func (t *topic) deliver(ctx context.Context, line *upstream.LogLine) error {
 func (t *topic) fail(_ context.Context, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for s := range t.subs {
-		t.drop(s, err)
+	for f := range t.subs {
+		t.drop(f, err)
 	}
 }
 
@@ -183,22 +270,21 @@ func (t *topic) fail(_ context.Context, err error) {
 func (t *topic) end() {
 	t.mu.Lock()
 	t.done = true
-	for s := range t.subs {
-		t.drop(s, nil)
+	for f := range t.subs {
+		t.drop(f, nil)
 	}
 	t.mu.Unlock()
 	t.close()
 }
 
-// drop ends one subscriber, with a final error item when err is not nil
-// (there is always room for it). t.mu is held.
-func (t *topic) drop(s *subscriber, err error) {
-	if err != nil {
-		s.out <- &Item{Err: err}
-	}
-	close(s.out)
-	delete(t.subs, s)
-	if s.leave != nil {
-		s.leave()
+// drop ends one subscriber, with a final error item when err is not nil.
+// t.mu is held.
+func (t *topic) drop(f *Feed, err error) {
+	f.mu.Lock()
+	f.end(err)
+	f.mu.Unlock()
+	delete(t.subs, f)
+	if f.leave != nil {
+		f.leave()
 	}
 }

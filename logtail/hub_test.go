@@ -28,33 +28,56 @@ func liveOpener(t *testing.T, fake *upstreamtest.Server, app string) logtail.Ope
 	}
 }
 
-// next reads n lines, failing on an error item or after 10 s.
-func next(t *testing.T, ch <-chan *logtail.Item, n int) []string {
+// next reads n lines, failing on an error item, the feed's end, or after
+// 10 s.
+func next(t *testing.T, f *logtail.Feed, n int) []string {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
 	var ids []string
-	guard := time.After(10 * time.Second)
 	for len(ids) < n {
-		select {
-		case it, ok := <-ch:
-			if !ok || it.Err != nil {
-				t.Fatalf("after %d lines: closed=%v err=%v", len(ids), !ok, it.Err)
-			}
-			ids = append(ids, it.Line.ID)
-		case <-guard:
+		it, ok := f.Next(ctx)
+		if ctx.Err() != nil {
 			t.Fatalf("only %d lines in 10 s", len(ids))
 		}
+		if !ok || it.Err != nil {
+			t.Fatalf("after %d lines: ended=%v item=%+v", len(ids), !ok, it)
+		}
+		ids = append(ids, it.Line.ID)
 	}
 	return ids
 }
 
-// join joins key's stream, failing the test on an error.
-func join(t *testing.T, ctx context.Context, hub *logtail.Hub, key string, open logtail.Opener) <-chan *logtail.Item {
+// rest reads what is left of f until its end (10 s at most), counting the
+// lines and returning the final error.
+func rest(t *testing.T, f *logtail.Feed) (lines int, final error) {
 	t.Helper()
-	ch, err := hub.Join(ctx, key, open)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for {
+		it, ok := f.Next(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("the feed did not end in 10 s (%d lines)", lines)
+		}
+		if !ok {
+			return lines, final
+		}
+		if it.Err != nil {
+			final = it.Err
+		} else {
+			lines++
+		}
+	}
+}
+
+// join joins key's stream, failing the test on an error.
+func join(t *testing.T, ctx context.Context, hub *logtail.Hub, key string, open logtail.Opener) *logtail.Feed {
+	t.Helper()
+	f, err := hub.Join(ctx, key, open)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ch
+	return f
 }
 
 // liveHub returns a fake whose log lines come every interval, a hub, and
@@ -98,9 +121,10 @@ func TestHubSharesOneStream(t *testing.T) {
 	if err := fake.WaitOpenStreams(ctx, 0); err != nil || hub.Topics() != 0 {
 		t.Fatalf("after the last subscriber left: %d open streams, %d topics", fake.OpenStreams(), hub.Topics())
 	}
-	for range a { // both channels are closed
-	}
-	for range b {
+	for _, f := range []*logtail.Feed{a, b} { // both feeds end, after what they had queued
+		if _, final := rest(t, f); final != nil {
+			t.Errorf("a feed whose subscriber left ended with %v", final)
+		}
 	}
 }
 
@@ -115,15 +139,7 @@ func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
 	slow := join(t, t.Context(), hub, "k", open)
 	fastSub := join(t, t.Context(), hub, "k", open)
 	next(t, fastSub, 30) // meanwhile the slow one reads nothing
-	var lines int
-	var final error
-	for it := range slow {
-		if it.Err != nil {
-			final = it.Err
-		} else {
-			lines++
-		}
-	}
+	lines, final := rest(t, slow)
 	if lines != cfg.Buffer || !errors.Is(final, logtail.ErrSlowClient) {
 		t.Fatalf("slow subscriber: %d lines then %v", lines, final)
 	}
@@ -180,11 +196,16 @@ func TestHubHandsEverySubscriberTheSameLine(t *testing.T) {
 	_, hub, open := liveHub(t, fast, 5*time.Millisecond)
 	a := join(t, t.Context(), hub, "k", open)
 	b := join(t, t.Context(), hub, "k", open)
-	fromB := <-b
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	fromB, ok := b.Next(ctx)
+	if !ok || fromB.Err != nil {
+		t.Fatalf("b: %+v, %v", fromB, ok)
+	}
 	var fromA *logtail.Item
 	for fromA == nil || fromA.Line.ID != fromB.Line.ID {
-		fromA = <-a
-		if fromA == nil || fromA.Err != nil {
+		fromA, ok = a.Next(ctx)
+		if !ok || fromA.Err != nil {
 			t.Fatalf("a ended before line %s: %+v", fromB.Line.ID, fromA)
 		}
 	}

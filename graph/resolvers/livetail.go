@@ -28,13 +28,18 @@ import (
 // belongs to one hub topic, whose key holds the caller's identity: no
 // rendering crosses tokens.
 type LiveTail struct {
-	items   <-chan *logtail.Item // from the hub
-	out     chan LogEvent        // what gqlgen's handler reads: one event at a time
+	items   lineSource    // the hub's feed
+	out     chan LogEvent // what gqlgen's handler reads: one event at a time
 	convert func(*logtail.Item) LogEvent
 	key     string // the selection's rendering key; "" when it has none
 	// resp answers from the memo: transports send a response before they
 	// ask for the next, so one per subscription does.
 	resp graphql.Response
+}
+
+// lineSource is what a LiveTail reads lines from: a [logtail.Feed].
+type lineSource interface {
+	Next(context.Context) (*logtail.Item, bool)
 }
 
 type liveTailKey struct{}
@@ -57,7 +62,7 @@ func claimLiveTail(ctx context.Context) *LiveTail {
 }
 
 // feed makes lt read items, and returns the channel gqlgen reads.
-func (lt *LiveTail) feed(items <-chan *logtail.Item, key string, convert func(*logtail.Item) LogEvent) <-chan LogEvent {
+func (lt *LiveTail) feed(items lineSource, key string, convert func(*logtail.Item) LogEvent) <-chan LogEvent {
 	lt.items, lt.key, lt.convert = items, key, convert
 	lt.out = make(chan LogEvent, 1)
 	return lt.out
@@ -72,11 +77,8 @@ func (lt *LiveTail) Handler(next graphql.ResponseHandler) graphql.ResponseHandle
 		return next
 	}
 	return func(ctx context.Context) *graphql.Response {
-		var it *logtail.Item
-		var ok bool
-		select {
-		case it, ok = <-lt.items:
-		case <-ctx.Done():
+		it, ok := lt.items.Next(ctx)
+		if ctx.Err() != nil {
 			return nil
 		}
 		if !ok {

@@ -16,7 +16,7 @@ import (
 // for gqlgen's handler: it reads one event from the channel the LiveTail
 // feeds and renders it, counting the lines it had to render.
 type liveSubscriber struct {
-	items    chan *logtail.Item
+	items    chanLines
 	handler  graphql.ResponseHandler
 	rendered int
 	withErr  bool // answer lines with an error, as a failing field would
@@ -28,7 +28,7 @@ func newLiveSubscriber(t *testing.T, key string) *liveSubscriber {
 	if claimLiveTail(ctx) != lt {
 		t.Fatal("the operation's LiveTail could not be claimed")
 	}
-	s := &liveSubscriber{items: make(chan *logtail.Item, 8)}
+	s := &liveSubscriber{items: make(chanLines, 8)}
 	convert := func(it *logtail.Item) LogEvent {
 		if it.Err != nil {
 			return LogEvent{Context: ctx}
@@ -63,6 +63,18 @@ func (s *liveSubscriber) next(t *testing.T, ctx context.Context, it *logtail.Ite
 	t.Helper()
 	s.items <- it
 	return s.handler(ctx)
+}
+
+// chanLines stands in for the hub's feed.
+type chanLines chan *logtail.Item
+
+func (c chanLines) Next(ctx context.Context) (*logtail.Item, bool) {
+	select {
+	case it, ok := <-c:
+		return it, ok
+	case <-ctx.Done():
+		return nil, false
+	}
 }
 
 func line(id string) *logtail.Item {
