@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cleverql/gateway/graph/gqlerr"
 )
@@ -22,9 +23,12 @@ import (
 // longLived tracks what outlives a request: websockets (hijacked, so
 // http.Server.Shutdown knows nothing of them) and subscriptions.
 type longLived struct {
-	mu            sync.Mutex
-	conns         map[*gorillaConn]struct{}
-	subscriptions map[*context.CancelFunc]struct{}
+	mu    sync.Mutex
+	conns map[*gorillaConn]struct{}
+	// subscriptions served over SSE, by their cancel; a websocket's end
+	// with their socket, and are only counted.
+	subscriptions          map[*context.CancelFunc]struct{}
+	websocketSubscriptions atomic.Int64
 }
 
 func (l *longLived) addConn(c *gorillaConn) {
@@ -42,22 +46,19 @@ func (l *longLived) removeConn(c *gorillaConn) {
 	delete(l.conns, c)
 }
 
-// subscription returns ctx cancelled when the subscription ends or the
-// gateway drains; forget it once ctx ends.
-func (l *longLived) subscription(ctx context.Context) (_ context.Context, forget func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	key := &cancel
+func (l *longLived) addSubscription(cancel *context.CancelFunc) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.subscriptions == nil {
 		l.subscriptions = map[*context.CancelFunc]struct{}{}
 	}
-	l.subscriptions[key] = struct{}{}
-	l.mu.Unlock()
-	return ctx, func() {
-		l.mu.Lock()
-		delete(l.subscriptions, key)
-		l.mu.Unlock()
-	}
+	l.subscriptions[cancel] = struct{}{}
+}
+
+func (l *longLived) removeSubscription(cancel *context.CancelFunc) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.subscriptions, cancel)
 }
 
 // BeginDrain turns /readyz to 503 and refuses new websockets.
@@ -76,14 +77,15 @@ func (g *Gateway) CloseLongLived() (websockets, subscriptions int) {
 		cancels = append(cancels, *c)
 	}
 	g.long.mu.Unlock()
-	for _, c := range conns {
+	onSockets := int(g.long.websocketSubscriptions.Load())
+	for _, c := range conns { // which ends their subscriptions
 		_ = c.WriteClose(closeGoingAway, "the gateway is shutting down: reconnect")
 		_ = c.Close()
 	}
 	for _, cancel := range cancels {
 		cancel()
 	}
-	return len(conns), len(cancels)
+	return len(conns), len(cancels) + onSockets
 }
 
 const closeGoingAway = 1001

@@ -64,4 +64,10 @@ func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
 	if err := fake.WaitOpenStreams(ctx, 0); err != nil {
 		t.Errorf("%d upstream streams still open", fake.OpenStreams())
 	}
+	// Each subscription was forgotten as it ended, a websocket's with its
+	// socket: a second drain finds nothing left.
+	until(t, "the ended subscriptions to be forgotten", func() bool {
+		nws, nsubs := gw.CloseLongLived()
+		return nws == 0 && nsubs == 0
+	})
 }

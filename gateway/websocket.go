@@ -14,6 +14,7 @@ import (
 
 	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/graph/gqlerr"
+	"github.com/cleverql/gateway/observe"
 )
 
 // Websocket close codes of graphql-transport-ws that clients act on.
@@ -95,39 +96,53 @@ func (g *Gateway) websocketInit(ctx context.Context, payload transport.InitPaylo
 
 type subscriptionSlotsKey struct{}
 
-// takeSubscriptionSlot counts a subscription against its websocket's
-// bound until release; SSE subscriptions have one each and no bound here.
-func (g *Gateway) takeSubscriptionSlot(ctx context.Context) (release func(), err error) {
-	n, ok := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
-	if !ok {
-		return func() {}, nil
+// startSubscription counts a subscription until its context ends: against
+// its websocket's bound, among what the gateway ends when it drains, and in
+// the metrics. One watch on ctx undoes all three.
+//
+// A websocket's subscription gets no context of its own to end on drain:
+// [Gateway.CloseLongLived] closes every socket, and gqlgen's end of a
+// socket cancels each of its subscriptions. Only an SSE subscription, whose
+// request http.Server.Shutdown would wait for, gets one. (A context and a
+// watch on it cost a few hundred bytes a subscription; cmd/subload shows
+// the difference.)
+func (g *Gateway) startSubscription(ctx context.Context) (context.Context, error) {
+	end := &subscriptionEnd{long: &g.long, metrics: g.opts.Metrics}
+	if slots, onSocket := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32); onSocket {
+		max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
+		if slots.Add(1) > max {
+			slots.Add(-1)
+			return ctx, gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max)
+		}
+		end.slots = slots
+		g.long.websocketSubscriptions.Add(1)
+	} else {
+		ctx, end.cancel = context.WithCancel(ctx)
+		g.long.addSubscription(&end.cancel)
 	}
-	max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
-	if n.Add(1) > max {
-		n.Add(-1)
-		return nil, gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max)
+	if end.metrics != nil {
+		end.metrics.Subscribed()
 	}
-	return func() { n.Add(-1) }, nil
+	context.AfterFunc(ctx, end.run)
+	return ctx, nil
 }
 
-// startSubscription takes a slot of the websocket's bound, makes ctx end
-// when the gateway drains, and counts the subscription in the metrics,
-// until ctx ends. One watch on ctx undoes all three: each
-// context.AfterFunc costs a few hundred bytes a subscription.
-func (g *Gateway) startSubscription(ctx context.Context) (context.Context, error) {
-	release, err := g.takeSubscriptionSlot(ctx)
-	if err != nil {
-		return ctx, err
+// subscriptionEnd undoes what startSubscription counted.
+type subscriptionEnd struct {
+	long    *longLived
+	metrics *observe.Metrics
+	slots   *atomic.Int32      // the websocket's; nil for SSE
+	cancel  context.CancelFunc // SSE only: what the drain calls
+}
+
+func (e *subscriptionEnd) run() {
+	if e.slots != nil {
+		e.slots.Add(-1)
+		e.long.websocketSubscriptions.Add(-1)
+	} else {
+		e.long.removeSubscription(&e.cancel)
 	}
-	ctx, forget := g.long.subscription(ctx)
-	uncount := func() {}
-	if g.opts.Metrics != nil {
-		uncount = g.opts.Metrics.Subscribed()
+	if e.metrics != nil {
+		e.metrics.Unsubscribed()
 	}
-	context.AfterFunc(ctx, func() {
-		release()
-		forget()
-		uncount()
-	})
-	return ctx, nil
 }

@@ -102,11 +102,11 @@ func (m *Metrics) Joined(loader string) {
 	m.joined.WithLabelValues(loader).Inc()
 }
 
-// Subscribed counts a subscription until the returned func is called.
-func (m *Metrics) Subscribed() (ended func()) {
-	m.subscriptions.Inc()
-	return m.subscriptions.Dec
-}
+// Subscribed counts a subscription, until Unsubscribed.
+func (m *Metrics) Subscribed() { m.subscriptions.Inc() }
+
+// Unsubscribed counts a subscription's end.
+func (m *Metrics) Unsubscribed() { m.subscriptions.Dec() }
 
 // Connected counts a websocket connection until ctx ends.
 func (m *Metrics) Connected(ctx context.Context) {
