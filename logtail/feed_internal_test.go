@@ -1,7 +1,6 @@
 package logtail
 
 import (
-	"context"
 	"errors"
 	"math/rand/v2"
 	"testing"
@@ -34,7 +33,7 @@ func TestFeedKeepsOrderAndBound(t *testing.T) {
 			pushed = append(pushed, it)
 			f.pushLocked(it)
 		} else {
-			it, ok := f.Next(t.Context())
+			it, ok := f.Next()
 			if !ok {
 				t.Fatal("the feed ended")
 			}
@@ -52,7 +51,7 @@ func TestFeedKeepsOrderAndBound(t *testing.T) {
 		}
 	}
 	for len(taken) < len(pushed) {
-		it, _ := f.Next(t.Context())
+		it, _ := f.Next()
 		taken = append(taken, it)
 	}
 	for i := range pushed {
@@ -70,26 +69,24 @@ func TestFeedGivesBackALaggingQueue(t *testing.T) { // not parallel: it counts a
 		f.pushLocked(lineItem(i))
 	}
 	for range 50 {
-		f.Next(t.Context())
+		f.Next()
 	}
 	if c := cap(f.queue); c > keptQueue {
 		t.Fatalf("caught up with a queue of %d", c)
 	}
 	it := lineItem(0)
-	ctx := t.Context()
 	f.pushLocked(it)
-	f.Next(ctx)
+	f.Next()
 	allocs := testing.AllocsPerRun(100, func() {
 		f.pushLocked(it)
-		f.Next(ctx)
+		f.Next()
 	})
 	if allocs != 0 {
 		t.Fatalf("%.0f allocations per line for a subscriber that keeps up", allocs)
 	}
 }
 
-// An ended feed hands out what waits, then its error once, then ends; a
-// feed whose reader's context ends answers false at once.
+// An ended feed hands out what waits, then its error once, then ends.
 func TestFeedEnd(t *testing.T) {
 	t.Parallel()
 	f := newFeed()
@@ -100,20 +97,14 @@ func TestFeedEnd(t *testing.T) {
 	f.end(boom)
 	f.mu.Unlock()
 	for i := range 2 {
-		if it, ok := f.Next(t.Context()); !ok || it.Err != nil || it.Line == nil {
+		if it, ok := f.Next(); !ok || it.Err != nil || it.Line == nil {
 			t.Fatalf("line %d: %+v, %v", i, it, ok)
 		}
 	}
-	if it, ok := f.Next(t.Context()); !ok || !errors.Is(it.Err, boom) {
+	if it, ok := f.Next(); !ok || !errors.Is(it.Err, boom) {
 		t.Fatalf("final: %+v, %v", it, ok)
 	}
-	if it, ok := f.Next(t.Context()); ok {
+	if it, ok := f.Next(); ok {
 		t.Fatalf("after the error: %+v", it)
-	}
-
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if _, ok := newFeed().Next(ctx); ok {
-		t.Fatal("Next went on after its context ended")
 	}
 }

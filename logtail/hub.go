@@ -96,10 +96,12 @@ func (f *Feed) signal() {
 // that lagged further gives its larger queue back.
 const keptQueue = 4
 
-// Next returns the next line; after the last one, the error that ended the
-// stream if it failed, as an item; then false, as it does once ctx ends.
-// One goroutine reads a Feed.
-func (f *Feed) Next(ctx context.Context) (*Item, bool) {
+// Next waits for the next line; after the last one, it returns the error
+// that ended the stream if it failed, as an item; then false. The feed ends
+// when the context given to Join does, so Next needs none of its own (a
+// wait on one would make its context allocate a channel for every
+// subscription). One goroutine reads a Feed.
+func (f *Feed) Next() (*Item, bool) {
 	for {
 		f.mu.Lock()
 		if f.waiting() > 0 {
@@ -125,11 +127,7 @@ func (f *Feed) Next(ctx context.Context) (*Item, bool) {
 			return nil, false
 		}
 		f.mu.Unlock()
-		select {
-		case <-f.wake:
-		case <-ctx.Done():
-			return nil, false
-		}
+		<-f.wake
 	}
 }
 

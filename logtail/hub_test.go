@@ -28,18 +28,33 @@ func liveOpener(t *testing.T, fake *upstreamtest.Server, app string) logtail.Ope
 	}
 }
 
-// next reads n lines, failing on an error item, the feed's end, or after
-// 10 s.
+// take returns f's next item, failing the test if none comes in 10 s.
+func take(t *testing.T, f *logtail.Feed) (*logtail.Item, bool) {
+	t.Helper()
+	type taken struct {
+		it *logtail.Item
+		ok bool
+	}
+	c := make(chan taken, 1)
+	go func() {
+		it, ok := f.Next()
+		c <- taken{it, ok}
+	}()
+	select {
+	case r := <-c:
+		return r.it, r.ok
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing from the feed in 10 s")
+		return nil, false
+	}
+}
+
+// next reads n lines, failing on an error item or the feed's end.
 func next(t *testing.T, f *logtail.Feed, n int) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
 	var ids []string
 	for len(ids) < n {
-		it, ok := f.Next(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("only %d lines in 10 s", len(ids))
-		}
+		it, ok := take(t, f)
 		if !ok || it.Err != nil {
 			t.Fatalf("after %d lines: ended=%v item=%+v", len(ids), !ok, it)
 		}
@@ -48,17 +63,12 @@ func next(t *testing.T, f *logtail.Feed, n int) []string {
 	return ids
 }
 
-// rest reads what is left of f until its end (10 s at most), counting the
-// lines and returning the final error.
+// rest reads what is left of f until its end, counting the lines and
+// returning the final error.
 func rest(t *testing.T, f *logtail.Feed) (lines int, final error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
 	for {
-		it, ok := f.Next(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("the feed did not end in 10 s (%d lines)", lines)
-		}
+		it, ok := take(t, f)
 		if !ok {
 			return lines, final
 		}
@@ -196,15 +206,13 @@ func TestHubHandsEverySubscriberTheSameLine(t *testing.T) {
 	_, hub, open := liveHub(t, fast, 5*time.Millisecond)
 	a := join(t, t.Context(), hub, "k", open)
 	b := join(t, t.Context(), hub, "k", open)
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	fromB, ok := b.Next(ctx)
+	fromB, ok := take(t, b)
 	if !ok || fromB.Err != nil {
 		t.Fatalf("b: %+v, %v", fromB, ok)
 	}
 	var fromA *logtail.Item
 	for fromA == nil || fromA.Line.ID != fromB.Line.ID {
-		fromA, ok = a.Next(ctx)
+		fromA, ok = take(t, a)
 		if !ok || fromA.Err != nil {
 			t.Fatalf("a ended before line %s: %+v", fromB.Line.ID, fromA)
 		}

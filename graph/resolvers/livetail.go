@@ -39,7 +39,7 @@ type LiveTail struct {
 
 // lineSource is what a LiveTail reads lines from: a [logtail.Feed].
 type lineSource interface {
-	Next(context.Context) (*logtail.Item, bool)
+	Next() (*logtail.Item, bool) // ends when the subscription's context does
 }
 
 type liveTailKey struct{}
@@ -77,7 +77,10 @@ func (lt *LiveTail) Handler(next graphql.ResponseHandler) graphql.ResponseHandle
 		return next
 	}
 	return func(ctx context.Context) *graphql.Response {
-		it, ok := lt.items.Next(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		it, ok := lt.items.Next()
 		if ctx.Err() != nil {
 			return nil
 		}
