@@ -98,6 +98,7 @@ type Gateway struct {
 	ready     atomic.Bool
 	long      longLived
 	flights   *loaders.Flights // nil unless ShareCalls
+	queries   *sharedQueries   // nil unless ShareCalls
 }
 
 // New returns a Gateway, ready to serve.
@@ -113,6 +114,7 @@ func New(opts Options) *Gateway {
 			joined = opts.Metrics.Joined
 		}
 		g.flights = loaders.NewFlights(joined)
+		g.queries = &sharedQueries{flights: g.flights, presenter: g.presenter, joined: joined, observe: g.observeResponse, m: map[string]*sharedQuery{}}
 	}
 
 	mux := http.NewServeMux()
@@ -156,6 +158,15 @@ func (g *Gateway) SharedCalls() (calls, waiting int) {
 		return 0, 0
 	}
 	return g.flights.InFlight()
+}
+
+// SharedQueries returns the query executions that identical queries may
+// join, and how many requests wait for them (both 0 without ShareCalls).
+func (g *Gateway) SharedQueries() (queries, waiting int) {
+	if g.queries == nil {
+		return 0, 0
+	}
+	return g.queries.inFlight()
 }
 
 // ServeHTTP implements [http.Handler].
@@ -226,6 +237,9 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		g.observeOperation(ctx)
 		ctx, end := g.traceOperation(ctx)
 		h := live.Handler(next(g.withLoaders(ctx)))
+		if g.queries != nil {
+			h = g.queries.handler(ctx, h)
+		}
 		wrote := g.wrote(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)

@@ -16,7 +16,9 @@ import (
 )
 
 // With ShareCalls, two queries of one caller that need the same call at
-// once make it once; without, each makes its own.
+// once make it once; without, each makes its own. (The two documents
+// differ, by an operation name that does not change the answer: identical
+// queries would share their whole execution, see TestShareQueries.)
 func TestShareCallsAcrossQueries(t *testing.T) {
 	t.Parallel()
 	for _, share := range []bool{true, false} {
@@ -24,9 +26,8 @@ func TestShareCallsAcrossQueries(t *testing.T) {
 		selfGate, appsGate := make(chan struct{}), make(chan struct{})
 		e.fake.Inject(upstreamtest.RouteSelf, upstreamtest.Fault{Hold: selfGate})
 		e.fake.Inject(upstreamtest.RouteSelfApplications, upstreamtest.Fault{Hold: appsGate})
-		const q = `{ self { applications { id name } } }`
 		answers := make(chan *httptest.ResponseRecorder, 2)
-		for range 2 {
+		for _, q := range []string{`{ self { applications { id name } } }`, `query Again { self { applications { id name } } }`} {
 			body, _ := json.Marshal(map[string]any{"query": q})
 			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")

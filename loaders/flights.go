@@ -78,11 +78,25 @@ func (fs *Flights) Wrote(token string) {
 	}
 }
 
-// joinable reports whether l's response may join f: f started after the
-// response did, or no write of the caller ended since f started. fs.mu
-// must be held.
+// joinable reports whether l's response may join f. fs.mu must be held.
 func (fs *Flights) joinable(l *Loaders, f *flight) bool {
-	return !f.started.Before(l.created) || fs.writes[l.token].Before(f.started)
+	return fs.mayJoin(l.token, l.created, f.started)
+}
+
+// mayJoin is the rule: a response of token that began at begun may join
+// what started at started if that started after the response began, or no
+// write of the caller ended since it started. fs.mu must be held.
+func (fs *Flights) mayJoin(token string, begun, started time.Time) bool {
+	return !started.Before(begun) || fs.writes[token].Before(started)
+}
+
+// MayJoin applies the rule of [Flights] to something else shared in
+// flight (a whole query's response, in the gateway): whether a response of
+// token that began at begun may join what started at started.
+func (fs *Flights) MayJoin(token string, begun, started time.Time) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.mayJoin(token, begun, started)
 }
 
 // InFlight returns how many calls responses may join, and how many
