@@ -94,7 +94,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.Int64Var(&cfg.MaxWSMessage, "max-ws-message-bytes", 64<<10, "largest websocket message from a client")
 	fs.IntVar(&cfg.MaxSubsPerConn, "max-subscriptions-per-connection", 100, "most subscriptions one websocket carries at once")
 	fs.IntVar(&cfg.MaxPerToken, "max-upstream-per-token", 128, "upstream calls one token may have in flight at once, across the process (in -token mode every caller shares one)")
-	fs.BoolVar(&cfg.ShareCalls, "share-calls", getenv("SHARE_CALLS") == "1", "let a query join an upstream call that another query of the same token has in flight, instead of making it again (env SHARE_CALLS=1); never an answer older than the query")
+	fs.BoolVar(&cfg.ShareCalls, "share-calls", getenv("SHARE_CALLS") == "1", "let a query join an upstream call that another query of the same token has in flight, and an identical query its whole execution, instead of making them again (env SHARE_CALLS=1); never an answer older than the caller's last write")
 	fs.BoolVar(&cfg.Naive, "naive", false, "benchmarks only: turn batching and caching off, one upstream call per field")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
 	origins := fs.String("allowed-origins", getenv("ALLOWED_ORIGINS"), "comma-separated browser origins (https://console.example) allowed to open websockets besides the gateway's own (env ALLOWED_ORIGINS); * allows any; any in demo mode")

@@ -52,7 +52,8 @@ type Options struct {
 	// Concurrency bounds the upstream calls of one response (0: default).
 	Concurrency int
 	// ShareCalls lets a response join a call another response of the same
-	// caller has in flight, instead of making it again (loaders.Flights).
+	// caller has in flight, instead of making it again (loaders.Flights),
+	// and an identical query the execution of one in flight (sharedQueries).
 	ShareCalls bool
 	// Naive turns the loaders' batching and caching off, to measure what
 	// they save (cmd/bench); never in production.
