@@ -107,7 +107,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.naive, "naive", false, "also run workloads 2 and 3 against a gateway with -naive, and compare")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write the gateway's CPU and allocation profiles of each workload (1 to 4) at 0 ms latency to this directory")
 	fs.IntVar(&cfg.subs, "subs", 2000, "log subscriptions of workload 5")
-	fs.BoolVar(&cfg.share, "share-calls", false, "run the gateway with -share-calls (queries of one token join each other's calls in flight) and Tailcall with dedupe; calls per request are then below the per-request minimum, and not checked")
+	fs.BoolVar(&cfg.share, "share-calls", false, "run the gateway with -share-calls (queries of one token join each other's calls, and identical queries each other's execution, in flight) and Tailcall with dedupe; calls per request are then below the per-request minimum, and not checked")
 	fs.StringVar(&cfg.tailcall, "tailcall", "", "also run workloads 1, 2 and 4 against this Tailcall binary, and compare (see tailcall.go)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
