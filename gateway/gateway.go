@@ -210,7 +210,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	}})
 	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupportedTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if g.opts.Introspection {

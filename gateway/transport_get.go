@@ -33,7 +33,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	ctx := r.Context()
 	fail := func(status int, err *gqlerror.Error) {
 		w.WriteHeader(status)
-		writeJSON(w, exec.DispatchError(ctx, gqlerror.List{err}))
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{err}))
 	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -57,7 +57,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
 		w.WriteHeader(http.StatusBadRequest)
-		writeJSON(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
 	if opCtx.Operation.Operation != ast.Query {
@@ -71,7 +71,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		w.Header().Set("Cache-Control", "public, max-age=60")
 		w.Header().Add("Vary", "Authorization")
 	}
-	writeJSON(w, resp)
+	writeResponse(w, resp)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -93,5 +93,5 @@ func (unsupportedTransport) Do(w http.ResponseWriter, r *http.Request, exec grap
 		w.Header().Set("Allow", "GET, POST")
 	}
 	w.WriteHeader(status)
-	writeJSON(w, exec.DispatchError(r.Context(), gqlerror.List{gqlerr.BadInput("%s", msg)}))
+	writeResponse(w, exec.DispatchError(r.Context(), gqlerror.List{gqlerr.BadInput("%s", msg)}))
 }
