@@ -25,8 +25,8 @@ import (
 type longLived struct {
 	mu    sync.Mutex
 	conns map[*gorillaConn]struct{}
-	// subscriptions served over SSE, by their cancel; a websocket's end
-	// with their socket, and are only counted.
+	// SSE subscriptions, by their cancel func. A websocket's subscriptions
+	// end with their socket, so they are only counted.
 	subscriptions          map[*context.CancelFunc]struct{}
 	websocketSubscriptions atomic.Int64
 }
