@@ -115,7 +115,7 @@ func New(opts Options) *Gateway {
 			joined = opts.Metrics.Joined
 		}
 		g.flights = loaders.NewFlights(joined)
-		g.queries = &sharedQueries{flights: g.flights, presenter: g.presenter, joined: joined, observe: g.observeResponse, m: map[string]*sharedQuery{}}
+		g.queries = &sharedQueries{flights: g.flights, presenter: g.presenter, joined: joined, observe: g.observeResponse}
 	}
 
 	mux := http.NewServeMux()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/graph/gqlerr"
+	"github.com/cleverql/gateway/internal/inflight"
 	"github.com/cleverql/gateway/loaders"
 )
 
@@ -46,22 +46,11 @@ import (
 // The execution's upstream calls count towards the statistics, the log
 // line and the trace of the request that started it; a joiner's show none.
 type sharedQueries struct {
-	flights   *loaders.Flights // the rule on the caller's writes
-	presenter gqlerr.Presenter
-	joined    func(kind string)                        // metrics; may be nil
-	observe   func(context.Context, *graphql.Response) // a joiner's shared answer, as AroundResponses would
-
-	mu sync.Mutex
-	m  map[string]*sharedQuery
-}
-
-// sharedQuery is one execution in flight; done is closed once resp is set.
-type sharedQuery struct {
-	started time.Time
-	done    chan struct{}
-	resp    *graphql.Response
-	waiting int // requests that wait for it
-	cancel  context.CancelFunc
+	executions inflight.Group[string, *graphql.Response]
+	flights    *loaders.Flights // the rule on the caller's writes
+	presenter  gqlerr.Presenter
+	joined     func(kind string)                        // metrics; may be nil
+	observe    func(context.Context, *graphql.Response) // a joiner's shared answer, as AroundResponses would
 }
 
 // handler returns own, ctx's operation's response handler, sharing its
@@ -109,37 +98,23 @@ func sharedQueryKey(ctx context.Context) (string, bool) {
 // answer joins the execution of key in flight if the query may, or starts
 // one for others to join, and waits for its response.
 func (s *sharedQueries) answer(ctx context.Context, key, token string, begun time.Time, own graphql.ResponseHandler) *graphql.Response {
-	s.mu.Lock()
-	q := s.m[key]
-	joins := q != nil && s.flights.MayJoin(token, begun, q.started)
-	if !joins {
-		q = s.start(ctx, key, own)
-	}
-	q.waiting++
-	s.mu.Unlock()
-	if joins && s.joined != nil {
+	resp, err, joined := s.executions.Do(ctx, key,
+		func(started time.Time) bool { return s.flights.MayJoin(token, begun, started) },
+		func(ctx context.Context) (*graphql.Response, error) { return s.execute(ctx, own), nil })
+	if joined && s.joined != nil {
 		s.joined("query")
 	}
-
-	select {
-	case <-q.done:
-		s.leave(key, q)
-		switch {
-		case !joins:
-			return q.resp
-		case shareable(q.resp):
-			r := *q.resp // Data is only read from here on
-			s.observe(ctx, &r)
-			return &r
-		default:
-			return own(ctx)
-		}
-	case <-ctx.Done():
-		s.leave(key, q)
-		if joins {
-			return own(ctx) // answers as the request would have, out of time
-		}
-		return &graphql.Response{Errors: gqlerror.List{s.presenter.Present(ctx, ctx.Err())}}
+	switch {
+	case err != nil && !joined: // its own execution goes on for those who joined it
+		return &graphql.Response{Errors: gqlerror.List{s.presenter.Present(ctx, err)}}
+	case !joined:
+		return resp
+	case err == nil && shareable(resp):
+		r := *resp // Data is only read from here on
+		s.observe(ctx, &r)
+		return &r
+	default: // out of time, or an answer for its own query only
+		return own(ctx)
 	}
 }
 
@@ -147,26 +122,6 @@ func (s *sharedQueries) answer(ctx context.Context, key, token string, begun tim
 // one that made it.
 func shareable(r *graphql.Response) bool {
 	return r != nil && len(r.Errors) == 0 && len(r.Extensions) == 0 && r.HasNext == nil
-}
-
-// start executes own for others to join, on a goroutine of its own and
-// detached from ctx's cancellation. s.mu is held.
-func (s *sharedQueries) start(ctx context.Context, key string, own graphql.ResponseHandler) *sharedQuery {
-	qctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	q := &sharedQuery{started: time.Now(), done: make(chan struct{}), cancel: cancel}
-	s.m[key] = q
-	go func() {
-		defer cancel()
-		resp := s.execute(qctx, own)
-		s.mu.Lock()
-		q.resp = resp
-		if s.m[key] == q {
-			delete(s.m, key)
-		}
-		s.mu.Unlock()
-		close(q.done)
-	}()
-	return q
 }
 
 // execute runs own; a panic, which gqlgen recovers in a resolver but not
@@ -180,32 +135,6 @@ func (s *sharedQueries) execute(ctx context.Context, own graphql.ResponseHandler
 	return own(ctx)
 }
 
-// leave stops one request's wait; the last one to leave an execution that
-// has not answered cancels it, and nobody joins it any more.
-func (s *sharedQueries) leave(key string, q *sharedQuery) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q.waiting--
-	if q.waiting > 0 {
-		return
-	}
-	select {
-	case <-q.done:
-	default:
-		q.cancel()
-		if s.m[key] == q {
-			delete(s.m, key)
-		}
-	}
-}
-
 // inFlight returns how many executions queries may join, and how many
 // requests wait for them.
-func (s *sharedQueries) inFlight() (queries, waiting int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, q := range s.m {
-		waiting += q.waiting
-	}
-	return len(s.m), waiting
-}
+func (s *sharedQueries) inFlight() (queries, waiting int) { return s.executions.InFlight() }

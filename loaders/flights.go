@@ -38,13 +38,15 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/cleverql/gateway/internal/inflight"
 )
 
 // Flights are the calls in flight that responses may join; one for a
 // whole gateway, shared by the [Options] of all its responses.
 type Flights struct {
-	mu     sync.Mutex
-	m      map[flightKey]*flight
+	calls  inflight.Group[flightKey, any]
+	mu     sync.Mutex           // guards writes
 	writes map[string]time.Time // token → when its last mutation ended
 	joined func(kind string)    // may be nil
 }
@@ -52,7 +54,7 @@ type Flights struct {
 // NewFlights returns an empty Flights; joined, when not nil, is told the
 // loader kind of every call a response joins (metrics).
 func NewFlights(joined func(kind string)) *Flights {
-	return &Flights{m: map[flightKey]*flight{}, writes: map[string]time.Time{}, joined: joined}
+	return &Flights{writes: map[string]time.Time{}, joined: joined}
 }
 
 // writesKept bounds the tokens whose last write Flights remembers; past it,
@@ -78,52 +80,24 @@ func (fs *Flights) Wrote(token string) {
 	}
 }
 
-// joinable reports whether l's response may join f. fs.mu must be held.
-func (fs *Flights) joinable(l *Loaders, f *flight) bool {
-	return fs.mayJoin(l.token, l.created, f.started)
-}
-
-// mayJoin is the rule: a response of token that began at begun may join
-// what started at started if that started after the response began, or no
-// write of the caller ended since it started. fs.mu must be held.
-func (fs *Flights) mayJoin(token string, begun, started time.Time) bool {
-	return !started.Before(begun) || fs.writes[token].Before(started)
-}
-
-// MayJoin applies the rule of [Flights] to something else shared in
-// flight (a whole query's response, in the gateway): whether a response of
-// token that began at begun may join what started at started.
+// MayJoin is the rule of [Flights], which the gateway applies to whole
+// queries too: a response of token that began at begun may join a call (or
+// an execution) that started at started if it started after the response
+// began, or if no write of the caller ended since it started.
 func (fs *Flights) MayJoin(token string, begun, started time.Time) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.mayJoin(token, begun, started)
+	return !started.Before(begun) || fs.writes[token].Before(started)
 }
 
 // InFlight returns how many calls responses may join, and how many
 // responses wait for them.
-func (fs *Flights) InFlight() (calls, waiting int) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	for _, f := range fs.m {
-		waiting += f.waiting
-	}
-	return len(fs.m), waiting
-}
+func (fs *Flights) InFlight() (calls, waiting int) { return fs.calls.InFlight() }
 
 // flightKey names a call: the loader's kind and its key (with the token).
 type flightKey struct {
 	kind string
 	key  any
-}
-
-// flight is one call; done is closed once v and err are set.
-type flight struct {
-	started time.Time
-	done    chan struct{}
-	v       any
-	err     error
-	waiting int // responses that wait for it
-	cancel  context.CancelFunc
 }
 
 // fetch makes fn(ctx, key), the call of loader kind, within the response's
@@ -134,60 +108,18 @@ func fetch[K comparable, V any](ctx context.Context, l *Loaders, kind string, fn
 	if fs == nil || l.opts.Naive {
 		return bounded(ctx, l, fn, key)
 	}
-	fk := flightKey{kind, key}
-	fs.mu.Lock()
-	f := fs.m[fk]
-	joins := f != nil && fs.joinable(l, f)
-	if !joins {
-		f = startFlight(ctx, fs, l, fk, fn, key)
-	}
-	f.waiting++
-	fs.mu.Unlock()
-	if joins && fs.joined != nil {
+	v, err, joined := fs.calls.Do(ctx, flightKey{kind, key},
+		func(started time.Time) bool { return fs.MayJoin(l.token, l.created, started) },
+		func(ctx context.Context) (any, error) { return guarded(ctx, l, fn, key) })
+	if joined && fs.joined != nil {
 		fs.joined(kind)
 	}
-
-	select {
-	case <-f.done:
-		v, _ := f.v.(V)
-		return v, f.err
-	case <-ctx.Done():
-		fs.mu.Lock()
-		f.waiting--
-		if f.waiting == 0 {
-			select {
-			case <-f.done:
-			default: // nobody waits: end the call, and let nobody join it
-				f.cancel()
-				if fs.m[fk] == f {
-					delete(fs.m, fk)
-				}
-			}
-		}
-		fs.mu.Unlock()
+	if err != nil && err == ctx.Err() { // the response stopped waiting
 		var zero V
-		return zero, dataloader.NewSkipCacheError(ctx.Err())
+		return zero, dataloader.NewSkipCacheError(err)
 	}
-}
-
-// startFlight makes a call for others to join, in a goroutine of its own
-// and detached from ctx's cancellation. fs.mu must be held.
-func startFlight[K comparable, V any](ctx context.Context, fs *Flights, l *Loaders, fk flightKey, fn func(context.Context, K) (V, error), key K) *flight {
-	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	f := &flight{started: time.Now(), done: make(chan struct{}), cancel: cancel}
-	fs.m[fk] = f
-	go func() {
-		defer cancel()
-		v, err := guarded(fctx, l, fn, key)
-		fs.mu.Lock()
-		f.v, f.err = v, err
-		if fs.m[fk] == f {
-			delete(fs.m, fk)
-		}
-		fs.mu.Unlock()
-		close(f.done)
-	}()
-	return f
+	r, _ := v.(V)
+	return r, err
 }
 
 // guarded is bounded on a goroutine of the loaders' own: a panic in fn
