@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/cleverql/gateway/internal/wait"
 )
 
 func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
@@ -66,7 +68,7 @@ func TestDrainClosesWebsocketsAndSubscriptions(t *testing.T) {
 	}
 	// Each subscription was forgotten as it ended, a websocket's with its
 	// socket: a second drain finds nothing left.
-	until(t, "the ended subscriptions to be forgotten", func() bool {
+	wait.Until(t, "the ended subscriptions to be forgotten", func() bool {
 		nws, nsubs := gw.CloseLongLived()
 		return nws == 0 && nsubs == 0
 	})

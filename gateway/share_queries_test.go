@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/internal/wait"
 	"github.com/cleverql/gateway/observe"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
@@ -50,13 +51,13 @@ func TestShareQueries(t *testing.T) {
 	gate := make(chan struct{})
 	e.fake.Inject(upstreamtest.RouteSelf, upstreamtest.Fault{Hold: gate})
 	first := e.send(t, t.Context(), upstreamtest.TokenAlice, selfApps, nil)
-	until(t, "the first query's call, held", func() bool { return e.fake.Held() == 1 })
+	wait.Until(t, "the first query's call, held", func() bool { return e.fake.Held() == 1 })
 	same := []<-chan response{
 		e.send(t, t.Context(), upstreamtest.TokenAlice, selfApps, nil),
 		e.send(t, t.Context(), upstreamtest.TokenAlice, selfApps, nil),
 	}
 	bob := e.send(t, t.Context(), upstreamtest.TokenBob, selfApps, nil)
-	until(t, "two executions, one joined twice", func() bool {
+	wait.Until(t, "two executions, one joined twice", func() bool {
 		q, w := e.gw.SharedQueries()
 		return q == 2 && w == 4 && e.fake.Held() == 2
 	})
@@ -96,9 +97,9 @@ func TestShareQueriesKeepsErrorsToTheirQuery(t *testing.T) {
 	gate := make(chan struct{})
 	e.fake.Inject(upstreamtest.RouteSelfApplications, upstreamtest.Fault{Status: http.StatusForbidden, Hold: gate, Times: 1})
 	first := e.send(t, t.Context(), upstreamtest.TokenAlice, selfApps, nil)
-	until(t, "the failing call, held", func() bool { return e.fake.Held() == 1 })
+	wait.Until(t, "the failing call, held", func() bool { return e.fake.Held() == 1 })
 	joined := e.send(t, t.Context(), upstreamtest.TokenAlice, selfApps, nil)
-	until(t, "the second query to join", func() bool { _, w := e.gw.SharedQueries(); return w == 2 })
+	wait.Until(t, "the second query to join", func() bool { _, w := e.gw.SharedQueries(); return w == 2 })
 	close(gate)
 	if r := <-first; len(r.Errors) == 0 || r.Errors[0].code() != "FORBIDDEN" {
 		t.Fatalf("the first query answered %s", r.raw)
@@ -118,9 +119,9 @@ func TestShareQueriesCancellation(t *testing.T) {
 	e.fake.Inject(upstreamtest.RouteSelf, upstreamtest.Fault{Hold: gate, Times: 1})
 	leaderCtx, leave := context.WithCancel(t.Context())
 	leader := e.send(t, leaderCtx, upstreamtest.TokenAlice, selfApps, nil)
-	until(t, "the call, held", func() bool { return e.fake.Held() == 1 })
+	wait.Until(t, "the call, held", func() bool { return e.fake.Held() == 1 })
 	joiner := e.send(t, t.Context(), upstreamtest.TokenAlice, selfApps, nil)
-	until(t, "the second query to join", func() bool { _, w := e.gw.SharedQueries(); return w == 2 })
+	wait.Until(t, "the second query to join", func() bool { _, w := e.gw.SharedQueries(); return w == 2 })
 	leave()
 	if r := <-leader; len(r.Errors) == 0 {
 		t.Errorf("the query whose client left answered %s", r.raw)
@@ -140,14 +141,14 @@ func TestShareQueriesCancellation(t *testing.T) {
 	e.fake.Inject(upstreamtest.RouteSelf, upstreamtest.Fault{Hold: hold, Times: 1})
 	ctx, leaveBoth := context.WithCancel(t.Context())
 	a, b := e.send(t, ctx, upstreamtest.TokenAlice, selfApps, nil), e.send(t, ctx, upstreamtest.TokenAlice, selfApps, nil)
-	until(t, "one held call for both", func() bool { _, w := e.gw.SharedQueries(); return w == 2 && e.fake.Held() == 1 })
+	wait.Until(t, "one held call for both", func() bool { _, w := e.gw.SharedQueries(); return w == 2 && e.fake.Held() == 1 })
 	leaveBoth()
 	<-a
 	<-b
 	if q, w := e.gw.SharedQueries(); q != 0 || w != 0 { // the last to leave ended it
 		t.Errorf("after both left: %d executions, %d waiting", q, w)
 	}
-	until(t, "the held call to be cancelled", func() bool { return e.fake.Held() == 0 })
+	wait.Until(t, "the held call to be cancelled", func() bool { return e.fake.Held() == 0 })
 }
 
 // Mutations never share: two identical ones in flight at once both reach
@@ -160,7 +161,7 @@ func TestShareQueriesNeverShareMutations(t *testing.T) {
 	vars := map[string]any{"id": upstreamtest.AcmePulsarRealID, "in": map[string]any{"retention": map[string]any{"sizeInBytes": 77}}}
 	a := e.send(t, t.Context(), upstreamtest.TokenAlice, updatePolicies, vars)
 	b := e.send(t, t.Context(), upstreamtest.TokenAlice, updatePolicies, vars)
-	until(t, "both mutations upstream", func() bool { return e.fake.Held() == 2 })
+	wait.Until(t, "both mutations upstream", func() bool { return e.fake.Held() == 2 })
 	close(gate)
 	mustNoErrors(t, <-a)
 	mustNoErrors(t, <-b)

@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cleverql/gateway/gateway"
+	"github.com/cleverql/gateway/internal/wait"
 	"github.com/cleverql/gateway/observe"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
@@ -41,16 +41,16 @@ func TestShareCallsAcrossQueries(t *testing.T) {
 		// Both queries wait for /v2/self: each made its own call, or (when
 		// sharing) the second joined the first's. Their applications call
 		// then starts after both began, so the second may join it.
-		until(t, "both queries at /v2/self", func() bool {
+		wait.Until(t, "both queries at /v2/self", func() bool {
 			_, w := e.gw.SharedCalls()
 			return e.fake.Count(upstreamtest.RouteSelf) == 2 || w == 2
 		})
 		close(selfGate)
-		until(t, "an applications call", func() bool { return e.fake.Count(upstreamtest.RouteSelfApplications) >= 1 })
+		wait.Until(t, "an applications call", func() bool { return e.fake.Count(upstreamtest.RouteSelfApplications) >= 1 })
 		if share {
-			until(t, "both queries to wait for it", func() bool { _, w := e.gw.SharedCalls(); return w == 2 })
+			wait.Until(t, "both queries to wait for it", func() bool { _, w := e.gw.SharedCalls(); return w == 2 })
 		} else {
-			until(t, "the second applications call", func() bool { return e.fake.Count(upstreamtest.RouteSelfApplications) == 2 })
+			wait.Until(t, "the second applications call", func() bool { return e.fake.Count(upstreamtest.RouteSelfApplications) == 2 })
 		}
 		close(appsGate)
 		var raw [][]byte
@@ -80,18 +80,6 @@ func TestShareCallsAcrossQueries(t *testing.T) {
 	}
 }
 
-// until polls cond (1 ms apart) and fails the test if it stays false for 10 s.
-func until(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	giveUp := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(giveUp) {
-			t.Fatalf("still waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // A query sent once the caller's mutation has answered sees the mutation,
 // even while an older query's call for the same resource, answered before
 // the write, is still in flight: it does not join that call.
@@ -109,7 +97,7 @@ func TestShareCallsReadsTheCallersWrites(t *testing.T) {
 	e.fake.Inject(upstreamtest.RoutePulsarStoragePolicies, upstreamtest.Fault{Hold: gate, Times: 1})
 	held := make(chan response, 1)
 	go func() { held <- e.query(t, upstreamtest.TokenAlice, read, vars) }()
-	until(t, "the older read's answer, made and held", func() bool { return e.fake.Held() == 1 })
+	wait.Until(t, "the older read's answer, made and held", func() bool { return e.fake.Held() == 1 })
 
 	const size = 4242
 	m := e.query(t, upstreamtest.TokenAlice, updatePolicies, map[string]any{"id": upstreamtest.AcmePulsarRealID, "in": map[string]any{

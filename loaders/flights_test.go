@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cleverql/gateway/internal/wait"
 	"github.com/cleverql/gateway/loaders"
 	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
@@ -50,18 +51,6 @@ func (s *sharing) respond(ctx context.Context, token string) context.Context {
 	return loaders.With(ctx, loaders.New(s.client, "Bearer "+token, loaders.Options{Share: s.flights}))
 }
 
-// until polls cond (1 ms apart) and fails the test if it stays false for 10 s.
-func until(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	giveUp := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(giveUp) {
-			t.Fatalf("still waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // holdZones makes the fake hold its zones answers until the returned
 // channel is closed.
 func (s *sharing) holdZones() chan struct{} {
@@ -93,9 +82,9 @@ func TestResponsesJoinACallInFlight(t *testing.T) {
 	a, b := s.respond(t.Context(), upstreamtest.TokenAlice), s.respond(t.Context(), upstreamtest.TokenAlice)
 
 	first := s.zones(a)
-	until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
+	wait.Until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
 	second := s.zones(b)
-	until(t, "the second response to wait", func() bool { _, w := s.flights.InFlight(); return w == 2 })
+	wait.Until(t, "the second response to wait", func() bool { _, w := s.flights.InFlight(); return w == 2 })
 	close(gate)
 	za, zb := <-first, <-second
 	if za.err != nil || zb.err != nil || len(za.zones) == 0 || len(za.zones) != len(zb.zones) {
@@ -126,16 +115,16 @@ func TestOlderCallsAreJoinedUnlessTheCallerWrote(t *testing.T) {
 		s := newSharing(t)
 		gate := s.holdZones()
 		first := s.zones(s.respond(t.Context(), upstreamtest.TokenAlice))
-		until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
+		wait.Until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
 		if wrote {
 			s.flights.Wrote("Bearer " + upstreamtest.TokenBob) // another caller's write changes nothing
 			s.flights.Wrote("Bearer " + upstreamtest.TokenAlice)
 		}
 		later := s.zones(s.respond(t.Context(), upstreamtest.TokenAlice)) // made after the call started
 		if wrote {
-			until(t, "the later response's own call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 2 })
+			wait.Until(t, "the later response's own call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 2 })
 		} else {
-			until(t, "the later response to join", func() bool { _, w := s.flights.InFlight(); return w == 2 })
+			wait.Until(t, "the later response to join", func() bool { _, w := s.flights.InFlight(); return w == 2 })
 		}
 		close(gate)
 		for _, ch := range []<-chan zonesAnswer{first, later} {
@@ -160,9 +149,9 @@ func TestOtherCallersDoNotJoin(t *testing.T) {
 	gate := s.holdZones()
 	alice, bob := s.respond(t.Context(), upstreamtest.TokenAlice), s.respond(t.Context(), upstreamtest.TokenBob)
 	first := s.zones(alice)
-	until(t, "Alice's call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
+	wait.Until(t, "Alice's call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
 	second := s.zones(bob)
-	until(t, "Bob's own call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 2 })
+	wait.Until(t, "Bob's own call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 2 })
 	close(gate)
 	<-first
 	<-second
@@ -188,9 +177,9 @@ func TestSharedCallEndsWithItsLastWaiter(t *testing.T) {
 	defer cancelB()
 	a, b := s.respond(ctxA, upstreamtest.TokenAlice), s.respond(ctxB, upstreamtest.TokenAlice)
 	first := s.zones(a)
-	until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
+	wait.Until(t, "the first call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 1 })
 	second := s.zones(b)
-	until(t, "the second response to wait", func() bool { _, w := s.flights.InFlight(); return w == 2 })
+	wait.Until(t, "the second response to wait", func() bool { _, w := s.flights.InFlight(); return w == 2 })
 
 	cancelA() // the response that started the call leaves
 	if z := <-first; !errors.Is(z.err, context.Canceled) {
@@ -217,9 +206,9 @@ func TestSharedCallEndsWithItsLastWaiter(t *testing.T) {
 	ctxC, cancelC := context.WithCancel(t.Context())
 	c, d := s.respond(ctxC, upstreamtest.TokenAlice), s.respond(t.Context(), upstreamtest.TokenAlice)
 	third := s.zones(c)
-	until(t, "the third call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 2 })
+	wait.Until(t, "the third call", func() bool { return s.fake.Count(upstreamtest.RouteZones) == 2 })
 	fourth := s.zones(d)
-	until(t, "the fourth response to wait", func() bool { _, w := s.flights.InFlight(); return w == 2 })
+	wait.Until(t, "the fourth response to wait", func() bool { _, w := s.flights.InFlight(); return w == 2 })
 	cancelC()
 	<-third
 	close(gate2)

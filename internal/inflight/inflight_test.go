@@ -8,20 +8,11 @@ import (
 	"time"
 
 	"github.com/cleverql/gateway/internal/inflight"
+	"github.com/cleverql/gateway/internal/wait"
 )
 
 func always(time.Time) bool { return true }
 func never(time.Time) bool  { return false }
-
-// waitFor polls cond, failing the test after 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for giveUp := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(giveUp) {
-			t.Fatalf("still waiting for %s", what)
-		}
-	}
-}
 
 type result struct {
 	v      int
@@ -51,11 +42,11 @@ func TestGroupShares(t *testing.T) {
 		return int(n), nil
 	}
 	first := do(&g, t.Context(), always, fn)
-	waitFor(t, "the first call", func() bool { return calls.Load() == 1 })
+	wait.Until(t, "the first call", func() bool { return calls.Load() == 1 })
 	second := do(&g, t.Context(), always, fn)
-	waitFor(t, "the second caller to join", func() bool { _, w := g.InFlight(); return w == 2 })
+	wait.Until(t, "the second caller to join", func() bool { _, w := g.InFlight(); return w == 2 })
 	third := do(&g, t.Context(), never, fn) // replaces the first call for later callers
-	waitFor(t, "a call of its own", func() bool { return calls.Load() == 2 })
+	wait.Until(t, "a call of its own", func() bool { return calls.Load() == 2 })
 	close(release)
 	a, b, c := <-first, <-second, <-third
 	if a != (result{1, nil, false}) || b != (result{1, nil, true}) || c != (result{2, nil, false}) {
@@ -84,7 +75,7 @@ func TestGroupCancelsWithTheLastWaiter(t *testing.T) {
 	ctxB, leaveB := context.WithCancel(t.Context())
 	a := do(&g, ctxA, always, fn)
 	b := do(&g, ctxB, always, fn)
-	waitFor(t, "both to wait", func() bool { _, w := g.InFlight(); return w == 2 })
+	wait.Until(t, "both to wait", func() bool { _, w := g.InFlight(); return w == 2 })
 	leaveA()
 	if r := <-a; !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("the caller that left: %+v", r)
