@@ -37,7 +37,7 @@ func (l *Loaders) initApplications() {
 
 // Applications returns an owner's applications.
 func Applications(ctx context.Context, ownerID string) ([]upstream.Application, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupApplications)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func Applications(ctx context.Context, ownerID string) ([]upstream.Application, 
 
 // Application returns one application of an owner.
 func Application(ctx context.Context, ownerID, id string) (*upstream.Application, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupApplications)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func Application(ctx context.Context, ownerID, id string) (*upstream.Application
 // them). Two or more distinct applications of one owner are answered from
 // the owner's applications list, as [OrganisationAmong] explains.
 func ApplicationAmong(ctx context.Context, ownerID, id string, siblings [][]string) (*upstream.Application, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupApplications)
 	if err != nil {
 		return nil, err
 	}

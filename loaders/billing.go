@@ -30,7 +30,7 @@ func (l *Loaders) initBilling() {
 // Invoices returns an organisation's invoices; nil opts lists what the
 // upstream lists by default.
 func Invoices(ctx context.Context, orgID string, opts *upstream.ListInvoicesOptions) ([]upstream.Invoice, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupBilling)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func Invoices(ctx context.Context, orgID string, opts *upstream.ListInvoicesOpti
 
 // Invoice returns one invoice of an organisation by number.
 func Invoice(ctx context.Context, orgID, number string) (*upstream.Invoice, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupBilling)
 	if err != nil {
 		return nil, err
 	}

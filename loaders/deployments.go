@@ -43,7 +43,7 @@ func (l *Loaders) initDeployments() {
 // Deployments returns an application's deployments, newest first; limit 0
 // asks for what the upstream lists by default.
 func Deployments(ctx context.Context, ownerID, appID string, limit int) ([]upstream.Deployment, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupDeployments)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (l *Loaders) deploymentsKey(ownerID, appID string, limit int) listKey {
 
 // Deployment returns one deployment of an application.
 func Deployment(ctx context.Context, ownerID, appID, id string) (*upstream.Deployment, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupDeployments)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ func (l *Loaders) initInstances() {
 // Instances returns an application's instances; nil opts lists what the
 // upstream lists by default.
 func Instances(ctx context.Context, ownerID, appID string, opts *upstream.ListInstancesOptions) ([]upstream.Instance, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupInstances)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ func (l *Loaders) initLoadBalancers() {
 
 // LoadBalancers returns an application's "default" load balancers.
 func LoadBalancers(ctx context.Context, ownerID, appID string) ([]upstream.LoadBalancer, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupLoadBalancers)
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,7 @@ type Loaders struct {
 	// created is when the response's loaders were made: it joins calls
 	// started since (Flights).
 	created time.Time
+	built   [groupCount]sync.Once // see need
 
 	self            *dataloader.Loader[tokenKey, *upstream.User]
 	organisations   *listLoader[tokenKey, upstream.Organisation]
@@ -113,19 +114,54 @@ func New(client *upstream.Client, token string, opts Options) *Loaders {
 	if opts.BatchWait <= 0 {
 		opts.BatchWait = DefaultBatchWait
 	}
-	l := &Loaders{client: client, token: token, caller: client.WithToken(token), opts: opts, sem: make(chan struct{}, opts.Concurrency), created: time.Now()}
-	l.self = newLoader(l, "self", func(ctx context.Context, k tokenKey) (*upstream.User, error) {
-		return l.as(k.token).GetSelf(ctx)
+	return &Loaders{client: client, token: token, caller: client.WithToken(token), opts: opts, sem: make(chan struct{}, opts.Concurrency), created: time.Now()}
+}
+
+// A group is a set of loaders built together, when the response first
+// needs one of them: a response that reads zones builds no deployment
+// loaders. (Building every loader for every response was a twentieth of
+// the gateway's CPU on the bench's workload 1.)
+type group uint8
+
+const (
+	groupSelf group = iota
+	groupOrganisations
+	groupApplications
+	groupZones
+	groupDeployments
+	groupInstances
+	groupLoadBalancers
+	groupBilling
+	groupOperators
+	groupCount
+)
+
+// need builds g's loaders unless they are built already.
+func (l *Loaders) need(g group) {
+	l.built[g].Do(func() {
+		switch g {
+		case groupSelf:
+			l.self = newLoader(l, "self", func(ctx context.Context, k tokenKey) (*upstream.User, error) {
+				return l.as(k.token).GetSelf(ctx)
+			})
+		case groupOrganisations:
+			l.initOrganisations()
+		case groupApplications:
+			l.initApplications()
+		case groupZones:
+			l.initZones()
+		case groupDeployments:
+			l.initDeployments()
+		case groupInstances:
+			l.initInstances()
+		case groupLoadBalancers:
+			l.initLoadBalancers()
+		case groupBilling:
+			l.initBilling()
+		case groupOperators:
+			l.initOperators()
+		}
 	})
-	l.initOrganisations()
-	l.initApplications()
-	l.initZones()
-	l.initDeployments()
-	l.initInstances()
-	l.initLoadBalancers()
-	l.initBilling()
-	l.initOperators()
-	return l
 }
 
 // filters keeps the options behind filtered list keys (whose query is
@@ -202,12 +238,13 @@ func WithLazy(ctx context.Context, client *upstream.Client, token string, opts O
 var ErrNoLoaders = errors.New("loaders: none in context")
 
 // from returns the context's loaders.
-func from(ctx context.Context) (*Loaders, error) {
+func from(ctx context.Context, g group) (*Loaders, error) {
 	h, ok := ctx.Value(ctxKey{}).(*holder)
 	if !ok {
 		return nil, ErrNoLoaders
 	}
 	h.once.Do(func() { h.l = New(h.client, h.token, h.opts) })
+	h.l.need(g)
 	return h.l, nil
 }
 

@@ -38,7 +38,7 @@ func DisableNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id str
 // EnableNetworkGroup puts an operator in a Network Group and returns the
 // operator the upstream answered with.
 func EnableNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func EnableNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id stri
 // operatorMutation runs an operator mutation the upstream answers with 204,
 // then reads the operator afresh.
 func operatorMutation(ctx context.Context, kind upstream.OperatorKind, id string, mutate func(*upstream.Client, context.Context, upstream.OperatorKind, string) error) (*upstream.Operator, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func operatorMutation(ctx context.Context, kind upstream.OperatorKind, id string
 // UpdateStoragePolicies changes a Pulsar add-on's storage policies and
 // returns them as the upstream answered.
 func UpdateStoragePolicies(ctx context.Context, addonID string, update upstream.StoragePoliciesUpdate) (*upstream.StoragePolicies, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func (l *Loaders) initOperators() {
 
 // Operator returns an operator by kind and add-on realId.
 func Operator(ctx context.Context, kind upstream.OperatorKind, realID string) (*upstream.Operator, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func Operator(ctx context.Context, kind upstream.OperatorKind, realID string) (*
 // load is left out and its error returned beside the others, so one broken
 // add-on does not hide the rest.
 func Operators(ctx context.Context, ownerID string) ([]upstream.Operator, []error, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,7 +65,7 @@ func Operators(ctx context.Context, ownerID string) ([]upstream.Operator, []erro
 
 // StoragePolicies returns a Pulsar add-on's storage policies.
 func StoragePolicies(ctx context.Context, addonID string) (*upstream.StoragePolicies, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (l *Loaders) getOrganisation(ctx context.Context, k idKey) (*upstream.Organ
 	if !self {
 		return l.as(k.token).GetOrganisation(ctx, k.id)
 	}
-	u, err := l.self.Load(ctx, tokenKey{k.token})()
+	u, err := l.self.Load(ctx, tokenKey{k.token})() // built: isSelf was true
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +48,7 @@ func (l *Loaders) isSelf(ctx context.Context, token, ownerID string) (bool, erro
 	if !upstream.IsPersonal(ownerID) {
 		return false, nil
 	}
+	l.need(groupSelf)
 	u, err := l.self.Load(ctx, tokenKey{token})()
 	if err != nil {
 		return false, err
@@ -65,7 +66,7 @@ func personalSpace(u *upstream.User) *upstream.Organisation {
 
 // Self returns the caller.
 func Self(ctx context.Context) (*upstream.User, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupSelf)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,7 @@ func Self(ctx context.Context) (*upstream.User, error) {
 
 // Organisations returns the caller's organisations, the personal space included.
 func Organisations(ctx context.Context) ([]upstream.Organisation, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOrganisations)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func Organisations(ctx context.Context) ([]upstream.Organisation, error) {
 
 // Organisation returns one organisation (a user id: that user's personal space).
 func Organisation(ctx context.Context, id string) (*upstream.Organisation, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOrganisations)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func Organisation(ctx context.Context, id string) (*upstream.Organisation, error
 // however late the others; the answer and error for id are as for a batch
 // of them.
 func OrganisationAmong(ctx context.Context, id string, siblings [][]string) (*upstream.Organisation, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupOrganisations)
 	if err != nil {
 		return nil, err
 	}

@@ -19,14 +19,14 @@ import "context"
 
 // StartApplications starts [Applications] for an owner.
 func StartApplications(ctx context.Context, ownerID string) {
-	if l, err := from(ctx); err == nil {
+	if l, err := from(ctx, groupApplications); err == nil {
 		l.applications.start(ctx, idKey{l.token, ownerID})
 	}
 }
 
 // StartDeployments starts [Deployments] for an application.
 func StartDeployments(ctx context.Context, ownerID, appID string, limit int) {
-	if l, err := from(ctx); err == nil {
+	if l, err := from(ctx, groupDeployments); err == nil {
 		l.deployments.start(ctx, l.deploymentsKey(ownerID, appID, limit))
 	}
 }
@@ -34,14 +34,14 @@ func StartDeployments(ctx context.Context, ownerID, appID string, limit int) {
 // StartInstances starts [Instances] for an application, with the
 // upstream's default filter (nil options).
 func StartInstances(ctx context.Context, ownerID, appID string) {
-	if l, err := from(ctx); err == nil {
+	if l, err := from(ctx, groupInstances); err == nil {
 		l.instances.start(ctx, listKey{token: l.token, owner: ownerID, app: appID})
 	}
 }
 
 // StartLoadBalancers starts [LoadBalancers] for an application.
 func StartLoadBalancers(ctx context.Context, ownerID, appID string) {
-	if l, err := from(ctx); err == nil {
+	if l, err := from(ctx, groupLoadBalancers); err == nil {
 		l.loadBalancers.start(ctx, childKey{l.token, ownerID, appID})
 	}
 }

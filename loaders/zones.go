@@ -16,7 +16,7 @@ func (l *Loaders) initZones() {
 
 // Zones returns every zone. Zones are public: they need no token.
 func Zones(ctx context.Context) ([]upstream.Zone, error) {
-	l, err := from(ctx)
+	l, err := from(ctx, groupZones)
 	if err != nil {
 		return nil, err
 	}
