@@ -78,6 +78,13 @@ func (e gqlError) code() string { c, _ := e.Extensions["code"].(string); return 
 // HTTP handler.
 func (e *env) query(t testing.TB, token, query string, vars map[string]any) response {
 	t.Helper()
+	return e.do(t, queryRequest(t, token, query, vars))
+}
+
+// queryRequest is the POST /graphql request of a query with token ("" for
+// none).
+func queryRequest(t testing.TB, token, query string, vars map[string]any) *http.Request {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +94,7 @@ func (e *env) query(t testing.TB, token, query string, vars map[string]any) resp
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return e.do(t, req)
+	return req
 }
 
 func (e *env) do(t testing.TB, req *http.Request) response {

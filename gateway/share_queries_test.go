@@ -20,13 +20,7 @@ import (
 // channel.
 func (e *env) send(t *testing.T, ctx context.Context, token, query string, vars map[string]any) <-chan response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
+	req := queryRequest(t, token, query, vars).WithContext(ctx)
 	answer := make(chan response, 1)
 	go func() {
 		rec := httptest.NewRecorder()

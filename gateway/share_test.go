@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -28,10 +27,7 @@ func TestShareCallsAcrossQueries(t *testing.T) {
 		e.fake.Inject(upstreamtest.RouteSelfApplications, upstreamtest.Fault{Hold: appsGate})
 		answers := make(chan *httptest.ResponseRecorder, 2)
 		for _, q := range []string{`{ self { applications { id name } } }`, `query Again { self { applications { id name } } }`} {
-			body, _ := json.Marshal(map[string]any{"query": q})
-			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+			req := queryRequest(t, upstreamtest.TokenAlice, q, nil)
 			go func() {
 				rec := httptest.NewRecorder()
 				e.gw.ServeHTTP(rec, req)
