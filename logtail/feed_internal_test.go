@@ -93,9 +93,7 @@ func TestFeedEnd(t *testing.T) {
 	f.pushLocked(lineItem(0))
 	f.pushLocked(lineItem(1))
 	boom := errors.New("boom")
-	f.mu.Lock()
 	f.end(boom)
-	f.mu.Unlock()
 	for i := range 2 {
 		if it, ok := f.Next(); !ok || it.Err != nil || it.Line == nil {
 			t.Fatalf("line %d: %+v, %v", i, it, ok)

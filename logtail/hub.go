@@ -78,9 +78,10 @@ func (f *Feed) push(it *Item) {
 	f.signal()
 }
 
-// end says nothing more comes after the queue but err, if not nil. f.mu is
-// held.
+// end says nothing more comes after the queue but err, if not nil.
 func (f *Feed) end(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.closed, f.err = true, err
 	f.signal()
 }
@@ -207,9 +208,7 @@ func (t *topic) remove(f *Feed) {
 		return
 	}
 	delete(t.subs, f)
-	f.mu.Lock()
 	f.end(nil)
-	f.mu.Unlock()
 	last := len(t.subs) == 0 && !t.done
 	if last {
 		t.done = true
@@ -278,9 +277,7 @@ func (t *topic) end() {
 // drop ends one subscriber, with a final error item when err is not nil.
 // t.mu is held.
 func (t *topic) drop(f *Feed, err error) {
-	f.mu.Lock()
 	f.end(err)
-	f.mu.Unlock()
 	delete(t.subs, f)
 	if f.leave != nil {
 		f.leave()
