@@ -141,19 +141,34 @@ func TestHubSharesOneStream(t *testing.T) {
 func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
 	t.Parallel()
 	fake := upstreamtest.NewServer(t)
-	fake.SetLogInterval(2 * time.Millisecond)
+	// The upstream sends a line only once the fast subscriber has read the
+	// one before, so only the slow one can fall behind, however the
+	// machine schedules the test.
+	gate := make(chan struct{})
+	fake.SetLogGate(gate)
+	step := func(sub *logtail.Feed, n int) {
+		t.Helper()
+		for range n {
+			select {
+			case gate <- struct{}{}:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the upstream took no line to send in 10 s")
+			}
+			next(t, sub, 1)
+		}
+	}
 	cfg := fast
 	cfg.Buffer = 4
 	hub := logtail.NewHub(cfg)
 	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
 	slow := join(t, t.Context(), hub, "k", open)
 	fastSub := join(t, t.Context(), hub, "k", open)
-	next(t, fastSub, 30) // meanwhile the slow one reads nothing
+	step(fastSub, 30) // meanwhile the slow one reads nothing
 	lines, final := rest(t, slow)
 	if lines != cfg.Buffer || !errors.Is(final, logtail.ErrSlowClient) {
 		t.Fatalf("slow subscriber: %d lines then %v", lines, final)
 	}
-	next(t, fastSub, 10) // the other goes on
+	step(fastSub, 10) // the other goes on
 }
 
 func TestHubFirstOpenErrorAndSeparateKeys(t *testing.T) {

@@ -144,7 +144,7 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 			return
 		}
 	}
-	if w.spread {
+	if w.spread && w.gate == nil {
 		select {
 		case <-ctx.Done():
 			return
@@ -153,6 +153,12 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 	}
 	lines := time.NewTicker(w.interval)
 	defer lines.Stop()
+	next := (<-chan time.Time)(lines.C)
+	var gate <-chan struct{}
+	if w.gate != nil {
+		lines.Stop()
+		next, gate = nil, w.gate
+	}
 	beats := time.NewTicker(w.heartbeat)
 	defer beats.Stop()
 	for {
@@ -163,11 +169,13 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 			if !w.control(eventHeartbeat, nil) {
 				return
 			}
-		case <-lines.C:
-			if !emit(n, true) {
-				return
-			}
-			n++
+			continue
+		case <-next:
+		case <-gate:
 		}
+		if !emit(n, true) {
+			return
+		}
+		n++
 	}
 }

@@ -458,6 +458,39 @@ func TestLogsLiveAndHeartbeat(t *testing.T) {
 	}
 }
 
+// A gated stream sends one live line per value from its gate, and none
+// otherwise: a test sets the pace, not the clock.
+func TestLogsGate(t *testing.T) {
+	t.Parallel()
+	s := NewServer(t)
+	gate := make(chan struct{})
+	s.SetLogGate(gate)
+	s.SetHeartbeatInterval(time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	st := openStream(t, ctx, s, logsPath(OrgAcme, AcmeFirstAppID, url.Values{"service": {"all"}}))
+	for n := LogsPast; n < LogsPast+3; n++ {
+		// Heartbeats go on, lines wait for the gate.
+		for range 3 {
+			if ev, ok := st.next(t); !ok || ev.Type != eventHeartbeat {
+				t.Fatalf("event %+v before the gate let line %d go, want heartbeats", ev, n)
+			}
+		}
+		select {
+		case gate <- struct{}{}:
+		case <-ctx.Done():
+			t.Fatal("the stream took no value from its gate")
+		}
+		ev, ok := st.next(t)
+		for ok && ev.Type == eventHeartbeat {
+			ev, ok = st.next(t)
+		}
+		if !ok || ev.ID != acmeLineID(n) {
+			t.Fatalf("event %+v, want line %d", ev, n)
+		}
+	}
+}
+
 func TestLogsOpenStreams(t *testing.T) {
 	t.Parallel()
 	s := NewServer(t)

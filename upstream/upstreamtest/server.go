@@ -46,12 +46,13 @@ type Server struct {
 	closed   bool
 	inflight sync.WaitGroup // handlers running on srv; Add only under mu while !closed
 
-	logInterval       time.Duration // between live log lines; 0: defaultLogInterval
-	heartbeatInterval time.Duration // between heartbeats; 0: defaultHeartbeatInterval
-	liveDates         bool          // live log lines are dated when sent
-	spreadLogs        bool          // live log streams start at random phases
-	streams           int           // event streams open
-	streamsChanged    chan struct{} // closed (and dropped) when streams changes
+	logInterval       time.Duration   // between live log lines; 0: defaultLogInterval
+	logGate           <-chan struct{} // SetLogGate: one live line per value; nil: logInterval
+	heartbeatInterval time.Duration   // between heartbeats; 0: defaultHeartbeatInterval
+	liveDates         bool            // live log lines are dated when sent
+	spreadLogs        bool            // live log streams start at random phases
+	streams           int             // event streams open
+	streamsChanged    chan struct{}   // closed (and dropped) when streams changes
 
 	dataMu     sync.RWMutex // GET handlers read under RLock, others write under Lock
 	data       *dataset

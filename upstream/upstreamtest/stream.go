@@ -50,6 +50,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, src eventSo
 		cutAfter:  f.CutAfter,
 		malformed: f.Malformed,
 		interval:  cmpOr(s.logInterval, defaultLogInterval),
+		gate:      s.logGate,
 		heartbeat: cmpOr(s.heartbeatInterval, defaultHeartbeatInterval),
 		liveDates: s.liveDates,
 		spread:    s.spreadLogs,
@@ -78,10 +79,11 @@ type eventWriter struct {
 	malformed bool // Fault.Malformed: cut each data event's payload in half
 	sent      int  // data events written
 
-	interval  time.Duration // between live data events
-	heartbeat time.Duration // between heartbeats
-	liveDates bool          // date live lines when they are sent
-	spread    bool          // wait a random part of interval before the first live line
+	interval  time.Duration   // between live data events
+	gate      <-chan struct{} // if not nil, paces live data events instead of interval
+	heartbeat time.Duration   // between heartbeats
+	liveDates bool            // date live lines when they are sent
+	spread    bool            // wait a random part of interval before the first live line
 }
 
 // data writes an event that carries data (a log line), the kind CutAfter
@@ -130,6 +132,17 @@ func (s *Server) SetLogInterval(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.logInterval = d
+}
+
+// SetLogGate paces live logs streams by the test instead of by the clock:
+// each value received from gate lets one stream send its next live line,
+// so a test decides exactly how far ahead of its readers the upstream is.
+// A nil gate restores the interval. Streams opened afterwards use it;
+// [Server.Reset] leaves it as it is.
+func (s *Server) SetLogGate(gate <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logGate = gate
 }
 
 // SetHeartbeatInterval sets how often a live stream sends a HEARTBEAT event
