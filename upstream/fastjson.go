@@ -14,11 +14,21 @@ package upstream
 // by encoding/json instead, as before. Strings with escapes or non-ASCII
 // bytes, and dates, are decoded the way encoding/json decodes them.
 // FuzzDecodeFast holds the two to the same result.
+//
+// It also allocates far less than encoding/json, which allocates each
+// string, each pointer to a string or number, and each list as it grows:
+// the decoded strings are parts of one copy of the body, what pointers
+// point to and the elements of []string lists are taken from chunks
+// (slab), and a list is built in a reused buffer, then copied once at its
+// length. A value decoded so shares its memory with the others of its
+// body, and keeps all of it alive as long as any part is: the gateway's
+// upstream results live as long as the request that fetched them.
 
 import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 )
 
 // decodeFast decodes b into v when v is a list it knows, and reports
@@ -27,25 +37,25 @@ func decodeFast(b []byte, v any) bool {
 	s := &scanner{b: b}
 	switch p := v.(type) {
 	case *[]Deployment:
-		list, ok := fastList(s, (*scanner).deployment)
+		list, ok := fastList(s, &deploymentLists, (*scanner).deployment)
 		if ok && s.end() {
 			*p = list
 			return true
 		}
 	case *[]Instance:
-		list, ok := fastList(s, (*scanner).instance)
+		list, ok := fastList(s, &instanceLists, (*scanner).instance)
 		if ok && s.end() {
 			*p = list
 			return true
 		}
 	case *[]Application:
-		list, ok := fastList(s, (*scanner).application)
+		list, ok := fastList(s, &applicationLists, (*scanner).application)
 		if ok && s.end() {
 			*p = list
 			return true
 		}
 	case *[]Zone:
-		list, ok := fastList(s, (*scanner).zone)
+		list, ok := fastList(s, &zoneLists, (*scanner).zone)
 		if ok && s.end() {
 			*p = list
 			return true
@@ -61,25 +71,41 @@ func decodeFast(b []byte, v any) bool {
 }
 
 // fastList reads null (a nil list) or an array of objects, each read by
-// elem into a new element.
-func fastList[T any](s *scanner, elem func(*scanner, *T) bool) ([]T, bool) {
+// elem into a new element. It builds the list in a buffer from buffers,
+// then copies it into a list of its length.
+func fastList[T any](s *scanner, buffers *sync.Pool, elem func(*scanner, *T) bool) ([]T, bool) {
 	if s.null() {
 		return nil, true
 	}
-	list := []T{} // [] is an empty list, not nil, as encoding/json has it
+	buf, _ := buffers.Get().(*[]T)
+	if buf == nil {
+		buf = new([]T)
+	}
+	defer func() {
+		clear(*buf) // no pointer into this body stays behind in the pool
+		if cap(*buf) <= maxBufferedList {
+			*buf = (*buf)[:0]
+			buffers.Put(buf)
+		}
+	}()
 	ok := s.array(func() bool {
 		if s.peek() != '{' {
 			return false // null elements and the like: encoding/json's business
 		}
-		var e T
-		if !elem(s, &e) {
-			return false
-		}
-		list = appendGrow(list, e)
-		return true
+		*buf = append(*buf, *new(T))
+		return elem(s, &(*buf)[len(*buf)-1])
 	})
-	return list, ok
+	if !ok {
+		return nil, false
+	}
+	return append([]T{}, *buf...), true // [] is an empty list, not nil, as encoding/json has it
 }
+
+// The buffers fastList builds lists in, by element type; a buffer that
+// grew past maxBufferedList elements is dropped rather than kept.
+var deploymentLists, instanceLists, applicationLists, zoneLists sync.Pool
+
+const maxBufferedList = 1024
 
 // The keys of the objects decodeFast reads, in the order of their fields
 // in its switches.
@@ -351,22 +377,25 @@ func (s *scanner) zone(z *Zone) bool {
 	})
 }
 
-// strings reads null (nil) or an array of strings into *v.
+// strings reads null (nil) or an array of strings into *v, its elements
+// in the scanner's string slab.
 func (s *scanner) strings(v *[]string) bool {
 	if s.null() {
 		*v = nil
 		return true
 	}
-	list := []string{}
+	run := s.strs.startRun()
 	ok := s.array(func() bool {
-		var str string
-		if s.peek() != '"' || !s.str(&str) {
+		if s.peek() != '"' {
 			return false
 		}
-		list = appendGrow(list, str)
-		return true
+		str, ok := s.stringValue()
+		if ok {
+			s.strs.appendRun(&run, str)
+		}
+		return ok
 	})
-	*v = list
+	*v = s.strs.run(run)
 	return ok
 }
 
@@ -384,6 +413,83 @@ func appendGrow[T any](list []T, e T) []T {
 type scanner struct {
 	b []byte
 	i int
+
+	// src is b as a string, made when the first string is decoded: a plain
+	// string (no escape, printable ASCII) decodes into a part of it.
+	src string
+	// What the pointers decoded point to, and the elements of []string
+	// values.
+	strs   slab[string]
+	floats slab[float64]
+	ints   slab[int]
+	bools  slab[bool]
+}
+
+// text returns b[start:end] as a string, without copying it again.
+func (s *scanner) text(start, end int) string {
+	if s.src == "" {
+		s.src = string(s.b)
+	}
+	return s.src[start:end]
+}
+
+// A slab hands out elements of T from chunks it allocates, one chunk for
+// many pointers or list elements instead of one allocation each. An element
+// keeps its whole chunk alive.
+type slab[T any] struct {
+	chunk  []T
+	chunks int
+}
+
+// Chunks start small, for a body with few values, and grow to a bound.
+const (
+	firstChunk = 8
+	largeChunk = 128
+)
+
+// grow starts a new chunk with room for at least n elements more.
+func (sl *slab[T]) grow(n int) {
+	size := min(firstChunk<<sl.chunks, largeChunk)
+	sl.chunks++
+	sl.chunk = make([]T, 0, max(size, n))
+}
+
+// new returns a pointer to an element holding v.
+func (sl *slab[T]) new(v T) *T {
+	if len(sl.chunk) == cap(sl.chunk) {
+		sl.grow(1)
+	}
+	sl.chunk = append(sl.chunk, v)
+	return &sl.chunk[len(sl.chunk)-1]
+}
+
+// startRun starts a list whose elements follow each other in the slab:
+// between startRun and run, nothing else may take from the slab. It
+// returns the index of the list's first element in the current chunk.
+func (sl *slab[T]) startRun() int {
+	if sl.chunk == nil {
+		sl.grow(0)
+	}
+	return len(sl.chunk)
+}
+
+// appendRun appends v to the list started at *start, moving the list to a
+// new chunk (and *start with it) when the current one is full.
+func (sl *slab[T]) appendRun(start *int, v T) {
+	if len(sl.chunk) == cap(sl.chunk) {
+		list := sl.chunk[*start:]
+		sl.grow(2*len(list) + 1)
+		sl.chunk = append(sl.chunk, list...)
+		*start = 0
+	}
+	sl.chunk = append(sl.chunk, v)
+}
+
+// run returns the list started at start: a slice of the slab with no room
+// to grow into, so that appending to it copies it rather than overwrite
+// what follows.
+func (sl *slab[T]) run(start int) []T {
+	return sl.chunk[start:len(sl.chunk):len(sl.chunk)]
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -540,15 +646,29 @@ func (s *scanner) str(v *string) bool {
 	if s.null() {
 		return true
 	}
+	str, ok := s.stringValue()
+	if ok {
+		*v = str
+	}
+	return ok
+}
+
+// stringValue reads a string. It returns it rather than store it through
+// a pointer, which encoding/json's fallback would make escape, and with it
+// a heap string header for each string of a list.
+func (s *scanner) stringValue() (string, bool) {
 	tok, plain, ok := s.token()
 	if !ok {
-		return false
+		return "", false
 	}
 	if plain {
-		*v = string(tok[1 : len(tok)-1])
-		return true
+		return s.text(s.i-len(tok)+1, s.i-1), true // token leaves s.i after the closing quote
 	}
-	return json.Unmarshal(tok, v) == nil
+	var v string
+	if json.Unmarshal(tok, &v) != nil {
+		return "", false
+	}
+	return v, true
 }
 
 // strPtr reads a string or null into *v.
@@ -557,11 +677,11 @@ func (s *scanner) strPtr(v **string) bool {
 		*v = nil
 		return true
 	}
-	var str string
-	if !s.str(&str) {
+	str, ok := s.stringValue()
+	if !ok {
 		return false
 	}
-	*v = &str
+	*v = s.strs.new(str)
 	return true
 }
 
@@ -571,11 +691,9 @@ func (s *scanner) boolPtr(v **bool) bool {
 	case s.null():
 		*v = nil
 	case s.literal("true"):
-		b := true
-		*v = &b
+		*v = s.bools.new(true)
 	case s.literal("false"):
-		b := false
-		*v = &b
+		*v = s.bools.new(false)
 	default:
 		return false
 	}
@@ -608,7 +726,7 @@ func (s *scanner) intPtr(v **int) bool {
 		return false
 	}
 	s.i = j
-	*v = &n
+	*v = s.ints.new(n)
 	return true
 }
 
@@ -627,7 +745,7 @@ func (s *scanner) floatPtr(v **float64) bool {
 	if err != nil {
 		return false
 	}
-	*v = &f
+	*v = s.floats.new(f)
 	return true
 }
 

@@ -3,10 +3,12 @@ package upstream
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cleverql/gateway/upstream/upstreamtest"
@@ -175,6 +177,80 @@ func TestDecodeFastTakesRealLists(t *testing.T) {
 			t.Fatalf("an instances list left to encoding/json, or decoded empty: %d instances\n%s", len(ins), b)
 		}
 		checkSame[[]Instance](t, b)
+	}
+}
+
+// Decoded values share the memory of their body (its strings, and slabs for
+// pointers and []string elements) but nothing with another body's values,
+// and appending to a decoded list copies it rather than overwrite the
+// values that follow it in its slab.
+func TestDecodeFastValuesStayTheirOwn(t *testing.T) {
+	t.Parallel()
+	// Many lists, one longer than a chunk, so that runs move across chunks.
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 40 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		n := 1 + i%7
+		if i == 20 {
+			n = 3 * largeChunk
+		}
+		tags := make([]string, n)
+		for j := range tags {
+			tags[j] = fmt.Sprintf("%q", fmt.Sprintf("tag-%d-%d", i, j))
+		}
+		fmt.Fprintf(&b, `{"name":"z%d","city":"c%d","lat":%d.5,"outboundIPs":[],"tags":[%s]}`, i, i, i, strings.Join(tags, ","))
+	}
+	b.WriteString("]")
+	first := []byte(b.String())
+	checkSame[[]Zone](t, first)
+
+	var got, want []Zone
+	if !decodeFast(first, &got) {
+		t.Fatal("gave up")
+	}
+	if err := json.Unmarshal(first, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		got[i].Tags = append(got[i].Tags, "appended")
+		got[i].OutboundIPs = append(got[i].OutboundIPs, "appended")
+		want[i].Tags = append(want[i].Tags, "appended")
+		want[i].OutboundIPs = append(want[i].OutboundIPs, "appended")
+	}
+	// Another body decoded after, reusing the list buffer: the first
+	// values are untouched.
+	var other []Zone
+	if !decodeFast(realBodies(t).zones, &other) {
+		t.Fatal("gave up")
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the first values changed:\n%#v\nwant %#v", got, want)
+	}
+}
+
+// A decoded string is a part of its body, not an allocation of its own:
+// decoding the zones list allocates far fewer times than it has strings.
+// (It is a count, not a time: sync.Pool and the race detector move it a
+// little, hence the margin.)
+func TestDecodeFastAllocatesPerBodyNotPerString(t *testing.T) {
+	body := realBodies(t).zones
+	var zones []Zone
+	if !decodeFast(body, &zones) {
+		t.Fatal("gave up")
+	}
+	values := 0
+	for _, z := range zones {
+		values += 6 + len(z.OutboundIPs) + len(z.Tags) // id, name, four *string
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		var zs []Zone
+		decodeFast(body, &zs)
+	})
+	if allocs > float64(values)/4 {
+		t.Errorf("%.0f allocations to decode %d zones holding %d strings", allocs, len(zones), values)
 	}
 }
 
