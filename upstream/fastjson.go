@@ -17,17 +17,19 @@ package upstream
 //
 // It also allocates far less than encoding/json, which allocates each
 // string, each pointer to a string or number, and each list as it grows:
-// the decoded strings are parts of one copy of the body, what pointers
+// the decoded strings are parts of a few large strings, what pointers
 // point to and the elements of []string lists are taken from chunks
 // (slab), and a list is built in a reused buffer, then copied once at its
 // length. A value decoded so shares its memory with the others of its
-// body, and keeps all of it alive as long as any part is: the gateway's
-// upstream results live as long as the request that fetched them.
+// body, and keeps that memory alive as long as any part of it is: the
+// gateway's upstream results live as long as the request that fetched
+// them.
 
 import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -414,9 +416,10 @@ type scanner struct {
 	b []byte
 	i int
 
-	// src is b as a string, made when the first string is decoded: a plain
-	// string (no escape, printable ASCII) decodes into a part of it.
-	src string
+	// text holds the plain strings (no escape, printable ASCII) decoded,
+	// one after the other: each is a part of it, not an allocation of its
+	// own.
+	text strings.Builder
 	// What the pointers decoded point to, and the elements of []string
 	// values.
 	strs   slab[string]
@@ -425,13 +428,23 @@ type scanner struct {
 	bools  slab[bool]
 }
 
-// text returns b[start:end] as a string, without copying it again.
-func (s *scanner) text(start, end int) string {
-	if s.src == "" {
-		s.src = string(s.b)
+// keep returns p as a string, copied into the scanner's text. When the
+// text has no room left, a new one starts, sized by what is left of the
+// body, up to textChunk; the strings of the full one keep it alive, and
+// nothing writes over them: a Builder only ever writes after its length.
+func (s *scanner) keep(p []byte) string {
+	if s.text.Cap()-s.text.Len() < len(p) {
+		s.text = strings.Builder{}
+		s.text.Grow(max(len(p), min(len(s.b)-s.i+len(p), textChunk)))
 	}
-	return s.src[start:end]
+	start := s.text.Len()
+	s.text.Write(p)
+	return s.text.String()[start:]
 }
+
+// textChunk bounds the size of a scanner's text, so that a long body
+// does not get one large allocation of which a few strings are kept.
+const textChunk = 16 << 10
 
 // A slab hands out elements of T from chunks it allocates, one chunk for
 // many pointers or list elements instead of one allocation each. An element
@@ -662,7 +675,7 @@ func (s *scanner) stringValue() (string, bool) {
 		return "", false
 	}
 	if plain {
-		return s.text(s.i-len(tok)+1, s.i-1), true // token leaves s.i after the closing quote
+		return s.keep(tok[1 : len(tok)-1]), true
 	}
 	var v string
 	if json.Unmarshal(tok, &v) != nil {

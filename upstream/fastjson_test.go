@@ -180,10 +180,11 @@ func TestDecodeFastTakesRealLists(t *testing.T) {
 	}
 }
 
-// Decoded values share the memory of their body (its strings, and slabs for
-// pointers and []string elements) but nothing with another body's values,
-// and appending to a decoded list copies it rather than overwrite the
-// values that follow it in its slab.
+// Decoded values share memory with the others of their body (the text
+// their strings are parts of, and slabs for pointers and []string
+// elements) but nothing with another body's values, and appending to a
+// decoded list copies it rather than overwrite the values that follow it
+// in its slab.
 func TestDecodeFastValuesStayTheirOwn(t *testing.T) {
 	t.Parallel()
 	// Many lists, one longer than a chunk, so that runs move across chunks.
@@ -231,7 +232,7 @@ func TestDecodeFastValuesStayTheirOwn(t *testing.T) {
 	}
 }
 
-// A decoded string is a part of its body, not an allocation of its own:
+// A decoded string is a part of a larger text, not an allocation of its own:
 // decoding the zones list allocates far fewer times than it has strings.
 // (It is a count, not a time: sync.Pool and the race detector move it a
 // little, hence the margin.)
