@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -100,6 +101,11 @@ func responseContentType(accept string) string {
 // bench's workload 2 with -share-calls). Data holding a character that
 // json.Marshal escapes for HTML (<, >, &, U+2028, U+2029) goes through
 // json.Marshal, so that the bytes are the same either way.
+//
+// Written to an [http.ResponseWriter] whose header is not yet sent, the
+// answer goes with its Content-Length, so that net/http sends it as is
+// rather than in chunks: one write less for an answer larger than its
+// buffer, and a client that knows the length up front.
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	b, ok := appendResponse(nil, resp)
 	if !ok {
@@ -107,6 +113,9 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		if b, err = json.Marshal(resp); err != nil {
 			b, _ = json.Marshal(&graphql.Response{Errors: gqlerror.List{{Message: "the answer could not be encoded"}}})
 		}
+	}
+	if hw, ok := w.(http.ResponseWriter); ok {
+		hw.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	}
 	_, _ = w.Write(b)
 }
