@@ -151,13 +151,13 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 		case <-time.After(rand.N(w.interval)):
 		}
 	}
-	lines := time.NewTicker(w.interval)
-	defer lines.Stop()
-	next := (<-chan time.Time)(lines.C)
-	var gate <-chan struct{}
-	if w.gate != nil {
-		lines.Stop()
-		next, gate = nil, w.gate
+	// A live line comes at each tick, or, when the test set a gate, at each
+	// value from it (a nil channel never delivers).
+	var tick <-chan time.Time
+	if w.gate == nil {
+		lines := time.NewTicker(w.interval)
+		defer lines.Stop()
+		tick = lines.C
 	}
 	beats := time.NewTicker(w.heartbeat)
 	defer beats.Stop()
@@ -170,8 +170,8 @@ func (p *logsPlan) run(ctx context.Context, w *eventWriter) {
 				return
 			}
 			continue
-		case <-next:
-		case <-gate:
+		case <-tick:
+		case <-w.gate:
 		}
 		if !emit(n, true) {
 			return
