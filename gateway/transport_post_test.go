@@ -1,10 +1,7 @@
 package gateway_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -24,16 +21,10 @@ func TestAnswersCarryTheirLength(t *testing.T) {
 		"small":  `{ zones { name } }`,
 		"errors": `{ nope }`,
 	} {
-		body, err := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": upstreamtest.OrgAcme}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+		// queryRequest's request is a server's; sent by a client, it goes to srv.
+		req := queryRequest(t, upstreamtest.TokenAlice, query, map[string]any{"id": upstreamtest.OrgAcme}).WithContext(t.Context())
+		req.RequestURI = ""
+		req.URL.Scheme, req.URL.Host = "http", srv.Listener.Addr().String()
 		resp, err := srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
