@@ -69,6 +69,11 @@ var errBadToken = errors.New("the Authorization value in connection_init is not 
 // ({"Authorization": "Bearer …"}, "authorization", or headers.Authorization)
 // through the same door as HTTP. A malformed value closes the socket with
 // 4403, carried on the returned context as gqlgen reads it from there.
+//
+// A payload without a token keeps the one ctx has: the Authorization
+// header of the upgrade request, as a client that can set one sends it
+// (scripts and servers; a browser cannot), else the server's own token
+// ([Gateway.withToken] put it there).
 func (g *Gateway) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	raw := payload.Authorization()
 	if raw == "" {
@@ -85,7 +90,7 @@ func (g *Gateway) websocketInit(ctx context.Context, payload transport.InitPaylo
 		return transport.AppendCloseReason(ctx, errBadToken.Error()), nil, errBadToken
 	}
 	if tok == "" {
-		tok = g.opts.DefaultToken
+		tok = auth.TokenFrom(ctx)
 	}
 	if g.opts.Metrics != nil {
 		g.opts.Metrics.Connected(ctx)

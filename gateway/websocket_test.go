@@ -164,6 +164,41 @@ func TestWebsocketAnonymousSubscriberGetsUnauthenticated(t *testing.T) {
 	}
 }
 
+// A client that can set headers on the upgrade request (a script, a
+// server; not a browser) may bring its token there; a token in
+// connection_init comes first.
+func TestWebsocketTokenFromTheUpgradeRequest(t *testing.T) {
+	t.Parallel()
+	_, srv := wsEnv(t)
+	for name, tc := range map[string]struct {
+		init map[string]any
+		want string
+	}{
+		"upgrade header only":         {nil, upstreamtest.UserAlice},
+		"connection_init comes first": {map[string]any{"Authorization": "Bearer " + upstreamtest.TokenBob}, upstreamtest.UserBob},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _, err := wsDial(t, srv, "graphql-transport-ws", http.Header{"Authorization": {"Bearer " + upstreamtest.TokenAlice}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			init := map[string]any{"type": "connection_init"}
+			if tc.init != nil {
+				init["payload"] = tc.init
+			}
+			send(t, c, init)
+			if m := read(t, c); m.Type != "connection_ack" {
+				t.Fatalf("got %+v, want connection_ack", m)
+			}
+			send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ self { id } }"}})
+			if m := read(t, c); m.Type != "next" || string(m.Payload) != `{"data":{"self":{"id":"`+tc.want+`"}}}` {
+				t.Errorf("got %s %s, want %s", m.Type, m.Payload, tc.want)
+			}
+		})
+	}
+}
+
 func TestWebsocketOriginPolicy(t *testing.T) {
 	t.Parallel()
 	_, srv := wsEnv(t, "https://console.example")
