@@ -52,7 +52,7 @@ var codes = []struct {
 }{
 	{logtail.ErrSlowClient, RateLimited, "the subscription ended: the client read its events too slowly (the gateway buffers a bounded number)"},
 	{logtail.ErrGaveUp, UpstreamUnavailable, "the logs stream broke and could not be resumed"},
-	{upstream.ErrNoToken, Unauthenticated, "authentication required: send your Clever Cloud token in the Authorization header"},
+	{upstream.ErrNoToken, Unauthenticated, "authentication required: send your Clever Cloud token in the Authorization header (over a websocket: in the connection_init payload)"},
 	{upstream.ErrUnauthorized, Unauthenticated, "the Clever Cloud API refused the token"},
 	{upstream.ErrForbidden, Forbidden, "the token may not access this resource"},
 	{upstream.ErrNotFound, NotFound, "not found"},
