@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -111,8 +110,9 @@ func responseContentType(accept string) string {
 // The answer is encoded into a buffer taken from [answerBuffers] and given
 // back once written (a Writer does not keep what it is given).
 func writeResponse(w io.Writer, resp *graphql.Response) {
-	buf := answerBuffers.Get().(*[]byte)
-	b, ok := appendResponse((*buf)[:0], resp)
+	buf := answerBuffers.get()
+	defer answerBuffers.put(buf)
+	b, ok := appendResponse(*buf, resp)
 	if ok {
 		*buf = b // as it grew
 	} else {
@@ -125,22 +125,13 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		hw.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	}
 	_, _ = w.Write(b)
-	if cap(*buf) <= maxPooledAnswer {
-		answerBuffers.Put(buf)
-	}
 }
 
-// answerBuffers holds the buffers answers are encoded into, so that an
-// answer's bytes are not a new allocation per request. They were 38% of
-// the bytes the gateway allocated on the bench's workload 2 with
+// answerBuffers hold answers while they are written. An answer's bytes
+// were 38% of what the gateway allocated on the bench's workload 2 with
 // -share-calls, where each joiner of a shared execution wrote its 20 KB
 // answer into a buffer of its own.
-var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledAnswer is the largest buffer answerBuffers keeps: one that grew
-// past it for a rare large answer is left to the collector rather than
-// held.
-const maxPooledAnswer = 256 << 10
+var answerBuffers = newBufferPool(256 << 10)
 
 // appendResponse appends resp as json.Marshal would, with its Data as it
 // is; false when it would differ from json.Marshal's (see writeResponse).

@@ -189,14 +189,9 @@ func (c *gorillaConn) WriteJSON(v any) error {
 	if c.writeTimeout > 0 {
 		_ = c.conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	}
-	buf := messageBuffers.Get().(*[]byte)
-	defer func() {
-		if cap(*buf) <= maxPooledMessage {
-			*buf = (*buf)[:0]
-			messageBuffers.Put(buf)
-		}
-	}()
-	b, ok := appendMessage((*buf)[:0], v)
+	buf := messageBuffers.get()
+	defer messageBuffers.put(buf)
+	b, ok := appendMessage(*buf, v)
 	*buf = b
 	if ok {
 		return c.conn.WriteMessage(websocket.TextMessage, b) // copies b into the frame
@@ -207,9 +202,7 @@ func (c *gorillaConn) WriteJSON(v any) error {
 // messageBuffers hold messages while they are written: a log event costs
 // no buffer of its own (it was a seventh of what a subscription event
 // allocated, and allocation is what paces the collector).
-var messageBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-const maxPooledMessage = 64 << 10 // a larger message's buffer is left to the GC
+var messageBuffers = newBufferPool(64 << 10)
 
 // messageFields locates a message struct's fields: gqlgen's protocol
 // messages are {Payload json.RawMessage "payload,omitempty"; ID string
