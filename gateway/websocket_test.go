@@ -50,7 +50,13 @@ type wsMessage struct {
 // with payload (nil: none) and waits for connection_ack.
 func connect(t testing.TB, srv *httptest.Server, payload map[string]any) *websocket.Conn {
 	t.Helper()
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	return connectWith(t, srv, nil, payload)
+}
+
+// connectWith is connect with header on the upgrade request.
+func connectWith(t testing.TB, srv *httptest.Server, header http.Header, payload map[string]any) *websocket.Conn {
+	t.Helper()
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", header)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,19 +184,7 @@ func TestWebsocketTokenFromTheUpgradeRequest(t *testing.T) {
 		"connection_init comes first": {map[string]any{"Authorization": "Bearer " + upstreamtest.TokenBob}, upstreamtest.UserBob},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c, _, err := wsDial(t, srv, "graphql-transport-ws", http.Header{"Authorization": {"Bearer " + upstreamtest.TokenAlice}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			init := map[string]any{"type": "connection_init"}
-			if tc.init != nil {
-				init["payload"] = tc.init
-			}
-			send(t, c, init)
-			if m := read(t, c); m.Type != "connection_ack" {
-				t.Fatalf("got %+v, want connection_ack", m)
-			}
+			c := connectWith(t, srv, http.Header{"Authorization": {"Bearer " + upstreamtest.TokenAlice}}, tc.init)
 			send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ self { id } }"}})
 			if m := read(t, c); m.Type != "next" || string(m.Payload) != `{"data":{"self":{"id":"`+tc.want+`"}}}` {
 				t.Errorf("got %s %s, want %s", m.Type, m.Payload, tc.want)
