@@ -208,7 +208,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		InitTimeout:      10 * time.Second, // sockets that never send connection_init are closed
 		PayloadReadLimit: ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
 	}})
-	srv.AddTransport(transport.SSE{}) // before POST: both take POST, SSE only with Accept: text/event-stream
+	srv.AddTransport(sseTransport{}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupportedTransport{})
@@ -225,15 +225,17 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// resolver runs once, before any response: it gets the operation's.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		var live *resolvers.LiveTail // renders each live log line once for all its subscribers
+		var sub *subscriptionEnd
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == "subscription" {
 			if !streams(oc.Headers) {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, errNeedsStream)}})
 			}
 			var err error
-			if ctx, err = g.startSubscription(ctx); err != nil {
+			if ctx, sub, err = g.startSubscription(ctx); err != nil {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, err)}})
 			}
 			ctx, live = resolvers.WithLiveTail(ctx)
+			sub.live = live
 		}
 		g.observeOperation(ctx)
 		ctx, end := g.traceOperation(ctx)
@@ -242,8 +244,15 @@ func (g *Gateway) graphQLServer() *handler.Server {
 			h = g.queries.handler(ctx, h)
 		}
 		wrote := g.wrote(ctx)
-		return func(ctx context.Context) *graphql.Response {
-			resp := h(ctx)
+		return func(ctx context.Context) (resp *graphql.Response) {
+			if sub != nil {
+				defer func() {
+					if resp == nil { // the last response, or a panic
+						sub.run()
+					}
+				}()
+			}
+			resp = h(ctx)
 			wrote()
 			end(resp)
 			return resp

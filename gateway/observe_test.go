@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -130,7 +131,16 @@ func TestSubscriptionGauges(t *testing.T) {
 	if s, w := value(f["gateway_active_subscriptions"], nil), value(f["gateway_websocket_connections"], nil); s != 1 || w != 1 {
 		t.Errorf("subscriptions %v, websockets %v; want 1 and 1", s, w)
 	}
+	// An SSE subscription counts too, and both leave the gauges at 0.
+	resp := subscribeSSE(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}))
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
+	}
+	if s := value(scrape(t, e)["gateway_active_subscriptions"], nil); s != 2 {
+		t.Errorf("subscriptions %v with an SSE one; want 2", s)
+	}
 	_ = c.Close()
+	_ = resp.Body.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	if err := e.fake.WaitOpenStreams(ctx, 0); err != nil {
@@ -146,6 +156,9 @@ func TestSubscriptionGauges(t *testing.T) {
 			t.Fatalf("gauges stayed at %v and %v", value(f["gateway_active_subscriptions"], nil), value(f["gateway_websocket_connections"], nil))
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+	if websockets, subscriptions := e.gw.CloseLongLived(); websockets != 0 || subscriptions != 0 {
+		t.Errorf("the drain would still end %d websockets and %d subscriptions", websockets, subscriptions)
 	}
 }
 

@@ -240,29 +240,85 @@ func TestLeavingClosesTheUpstream(t *testing.T) {
 	t.Parallel()
 	fake, srv, _ := subEnv(t)
 	since := map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}
-	for _, leave := range []string{"complete", "disconnect", "complete live tail", "disconnect live tail"} {
+	for _, leave := range []string{"complete", "disconnect", "complete live tail", "disconnect live tail", "SSE disconnect", "SSE disconnect live tail"} {
 		filter := since
 		if strings.HasSuffix(leave, "live tail") {
 			filter = nil
 		}
-		c := subscribe(t, srv, logVars(filter))
-		if m := read(t, c); m.Type != "next" {
-			t.Fatalf("got %+v", m)
+		var closeSub func() error
+		if strings.HasPrefix(leave, "SSE") {
+			resp := subscribeSSE(t, srv, logVars(filter))
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
+			}
+			closeSub = resp.Body.Close
+		} else {
+			c := subscribe(t, srv, logVars(filter))
+			if m := read(t, c); m.Type != "next" {
+				t.Fatalf("got %+v", m)
+			}
+			if strings.HasPrefix(leave, "complete") {
+				closeSub = func() error { send(t, c, map[string]any{"id": "1", "type": "complete"}); return nil }
+			} else {
+				closeSub = c.Close
+			}
+			defer c.Close()
 		}
 		if n := fake.OpenStreams(); n != 1 {
-			t.Fatalf("%d open streams", n)
+			t.Fatalf("%s: %d open streams", leave, n)
 		}
-		if strings.HasPrefix(leave, "complete") {
-			send(t, c, map[string]any{"id": "1", "type": "complete"})
-		} else {
-			_ = c.Close()
-		}
+		_ = closeSub()
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		if err := fake.WaitOpenStreams(ctx, 0); err != nil {
 			t.Errorf("%s: the upstream stream was still open a second later", leave)
 		}
 		cancel()
-		_ = c.Close()
+	}
+}
+
+// A live tail whose upstream is silent when its subscriber leaves closes
+// it all the same: the leaving itself, not a next line, ends it.
+func TestLeavingASilentLiveTailClosesTheUpstream(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	gate := make(chan struct{})
+	fake.SetLogGate(gate) // one line per value, none otherwise
+	line := func() {
+		t.Helper()
+		select {
+		case gate <- struct{}{}:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the upstream took no line to send in 10 s")
+		}
+	}
+	live := logVars(map[string]any{"services": []string{"all"}}) // every line passes: one per value
+	for _, leave := range []string{"complete", "disconnect", "SSE disconnect"} {
+		var closeSub func() error
+		if leave == "SSE disconnect" {
+			resp := subscribeSSE(t, srv, live)
+			line()
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
+			}
+			closeSub = resp.Body.Close
+		} else {
+			c := subscribe(t, srv, live)
+			defer c.Close()
+			line()
+			if m := read(t, c); m.Type != "next" {
+				t.Fatalf("got %+v", m)
+			}
+			closeSub = c.Close
+			if leave == "complete" {
+				closeSub = func() error { send(t, c, map[string]any{"id": "1", "type": "complete"}); return nil }
+			}
+		}
+		_ = closeSub()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		if err := fake.WaitOpenStreams(ctx, 0); err != nil {
+			t.Errorf("%s: the silent upstream stream was still open a second later", leave)
+		}
+		cancel()
 	}
 }
 

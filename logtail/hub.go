@@ -53,9 +53,16 @@ type topic struct {
 // it lags: a subscriber that keeps up, as nearly all do, has one slot and a
 // wake-up channel, not a channel of Buffer lines of its own (that buffer
 // was a tenth of what a live-tail subscription kept in memory).
+//
+// The hub does not watch the subscriber's context (a watch, context.AfterFunc,
+// costs a few hundred bytes a subscription): the subscriber leaves with
+// [Feed.Leave] once it is over, and [Feed.Next] stops waiting when the
+// context ends. Should a subscriber stop reading without leaving, the next
+// line its topic delivers drops it.
 type Feed struct {
-	wake  chan struct{} // holds one token while there is something to take
-	leave func() bool   // stops the watch on the subscriber's context
+	wake  chan struct{}   // holds one token while there is something to take
+	done  <-chan struct{} // the subscriber's context's
+	topic *topic
 
 	mu     sync.Mutex
 	queue  []*Item // queue[head:] are waiting
@@ -98,10 +105,9 @@ func (f *Feed) signal() {
 const keptQueue = 4
 
 // Next waits for the next line; after the last one, it returns the error
-// that ended the stream if it failed, as an item; then false. The feed ends
-// when the context given to Join does, so Next needs none of its own (a
-// wait on one would make its context allocate a channel for every
-// subscription). One goroutine reads a Feed.
+// that ended the stream if it failed, as an item; then false. It returns
+// false as well once the context given to Join ends. One goroutine reads a
+// Feed.
 func (f *Feed) Next() (*Item, bool) {
 	for {
 		f.mu.Lock()
@@ -128,13 +134,32 @@ func (f *Feed) Next() (*Item, bool) {
 			return nil, false
 		}
 		f.mu.Unlock()
-		<-f.wake
+		select {
+		case <-f.wake:
+		case <-f.done:
+			return nil, false
+		}
+	}
+}
+
+// Leave ends the subscription: the last subscriber out closes the upstream
+// stream at once. Leaving again does nothing.
+func (f *Feed) Leave() { f.topic.remove(f) }
+
+// gone reports whether the subscriber's context has ended.
+func (f *Feed) gone() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
 	}
 }
 
 // Join follows key's stream from now on, opening it with open when nobody
 // follows it yet. The feed ends when the stream does (after a final error
-// item if it failed), or when ctx ends.
+// item if it failed), or when the subscriber leaves; its Next stops waiting
+// when ctx ends.
 func (h *Hub) Join(ctx context.Context, key string, open Opener) (*Feed, error) {
 	for {
 		h.mu.Lock()
@@ -155,8 +180,8 @@ func (h *Hub) Join(ctx context.Context, key string, open Opener) (*Feed, error) 
 		if t.err != nil {
 			return nil, t.err
 		}
-		f := &Feed{wake: make(chan struct{}, 1)}
-		if t.add(ctx, f) {
+		f := &Feed{wake: make(chan struct{}, 1), done: ctx.Done(), topic: t}
+		if t.add(f) {
 			return f, nil
 		}
 		// The topic ended between lookup and join: look again.
@@ -187,20 +212,19 @@ func (t *topic) start(ctx context.Context, open Opener) {
 	go f.run(tctx, s)
 }
 
-// add joins f, which leaves when ctx ends; false when the topic is over.
-func (t *topic) add(ctx context.Context, f *Feed) bool {
+// add joins f; false when the topic is over.
+func (t *topic) add(f *Feed) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
 		return false
 	}
 	t.subs[f] = struct{}{}
-	f.leave = context.AfterFunc(ctx, func() { t.remove(f) })
 	return true
 }
 
-// remove drops a subscriber whose context ended; the last one out closes
-// the upstream stream at once.
+// remove drops a subscriber that left; the last one out closes the
+// upstream stream at once.
 func (t *topic) remove(f *Feed) {
 	t.mu.Lock()
 	if _, ok := t.subs[f]; !ok {
@@ -232,12 +256,17 @@ func (t *topic) close() {
 }
 
 // deliver hands a line to every subscriber without waiting: one whose
-// buffer is full is sent ErrSlowClient and dropped.
+// buffer is full is sent ErrSlowClient and dropped, and one whose context
+// ended without its leaving is dropped.
 func (t *topic) deliver(ctx context.Context, line *upstream.LogLine) error {
 	it := &Item{Line: line, Memo: new(Memo)}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for f := range t.subs {
+		if f.gone() {
+			t.drop(f, nil)
+			continue
+		}
 		f.mu.Lock()
 		if f.waiting() >= t.hub.cfg.Buffer {
 			f.mu.Unlock()
@@ -279,7 +308,4 @@ func (t *topic) end() {
 func (t *topic) drop(f *Feed, err error) {
 	f.end(err)
 	delete(t.subs, f)
-	if f.leave != nil {
-		f.leave()
-	}
 }

@@ -102,11 +102,9 @@ func liveHub(t *testing.T, cfg logtail.Config, interval time.Duration) (*upstrea
 func TestHubSharesOneStream(t *testing.T) {
 	t.Parallel()
 	fake, hub, open := liveHub(t, fast, 5*time.Millisecond)
-	ctxA, leaveA := context.WithCancel(t.Context())
-	a := join(t, ctxA, hub, "alice|app", open)
+	a := join(t, t.Context(), hub, "alice|app", open)
 	first := next(t, a, 1)
-	ctxB, leaveB := context.WithCancel(t.Context())
-	b := join(t, ctxB, hub, "alice|app", open)
+	b := join(t, t.Context(), hub, "alice|app", open)
 	// From B's first line on, A and B read the same lines in the same order.
 	fromB := next(t, b, 5)
 	fromA := next(t, a, 10)
@@ -124,8 +122,9 @@ func TestHubSharesOneStream(t *testing.T) {
 		t.Errorf("%d open upstream streams, %d opened, %d topics; want 1, 1, 1", n, opened, hub.Topics())
 	}
 	// The last one out closes the upstream stream at once.
-	leaveA()
-	leaveB()
+	a.Leave()
+	b.Leave()
+	b.Leave() // leaving twice is leaving once
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	if err := fake.WaitOpenStreams(ctx, 0); err != nil || hub.Topics() != 0 {
@@ -135,6 +134,63 @@ func TestHubSharesOneStream(t *testing.T) {
 		if _, final := rest(t, f); final != nil {
 			t.Errorf("a feed whose subscriber left ended with %v", final)
 		}
+	}
+}
+
+// A subscriber whose context ends stops waiting at once, and if it never
+// leaves, the next line drops it: the last one gone closes the upstream
+// stream, and nothing is queued for it meanwhile.
+func TestHubDropsASubscriberGoneWithoutLeaving(t *testing.T) {
+	t.Parallel()
+	fake := upstreamtest.NewServer(t)
+	gate := make(chan struct{})
+	fake.SetLogGate(gate)
+	hub := logtail.NewHub(fast)
+	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
+	ctxA, endA := context.WithCancel(t.Context())
+	a := join(t, ctxA, hub, "k", open)
+	b := join(t, t.Context(), hub, "k", open)
+	send := func() {
+		t.Helper()
+		select {
+		case gate <- struct{}{}:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the upstream took no line to send in 10 s")
+		}
+	}
+	send()
+	next(t, a, 1)
+	next(t, b, 1)
+	waiting := make(chan bool, 1)
+	go func() { _, ok := a.Next(); waiting <- ok }() // nothing comes: it waits
+	endA()
+	select {
+	case ok := <-waiting:
+		if ok {
+			t.Fatal("a's Next returned a line after its context ended")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a's Next still waits 10 s after its context ended")
+	}
+	send() // a is dropped here, b reads on
+	next(t, b, 1)
+	if _, ok := take(t, a); ok {
+		t.Fatal("a line was queued for a subscriber that was gone")
+	}
+	b.Leave()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := fake.WaitOpenStreams(ctx, 0); err != nil || hub.Topics() != 0 {
+		t.Fatalf("after both left: %d open streams, %d topics", fake.OpenStreams(), hub.Topics())
+	}
+
+	// Alone and gone without leaving: its next line closes the stream.
+	ctxC, endC := context.WithCancel(t.Context())
+	join(t, ctxC, hub, "k", open)
+	endC()
+	send()
+	if err := fake.WaitOpenStreams(ctx, 0); err != nil || hub.Topics() != 0 {
+		t.Fatalf("after the last subscriber went: %d open streams, %d topics", fake.OpenStreams(), hub.Topics())
 	}
 }
 

@@ -40,6 +40,7 @@ type LiveTail struct {
 // lineSource is what a LiveTail reads lines from: a [logtail.Feed].
 type lineSource interface {
 	Next() (*logtail.Item, bool) // ends when the subscription's context does
+	Leave()
 }
 
 type liveTailKey struct{}
@@ -66,6 +67,14 @@ func (lt *LiveTail) feed(items lineSource, key string, convert func(*logtail.Ite
 	lt.items, lt.key, lt.convert = items, key, convert
 	lt.out = make(chan LogEvent, 1)
 	return lt.out
+}
+
+// End leaves the hub's feed, if the operation joined one: the gateway calls
+// it once the operation is over, on the goroutine that ran it.
+func (lt *LiveTail) End() {
+	if lt != nil && lt.items != nil {
+		lt.items.Leave()
+	}
 }
 
 // Handler returns the operation's response handler: next itself when the

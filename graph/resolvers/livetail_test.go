@@ -16,6 +16,7 @@ import (
 // for gqlgen's handler: it reads one event from the channel the LiveTail
 // feeds and renders it, counting the lines it had to render.
 type liveSubscriber struct {
+	lt       *LiveTail
 	items    chanLines
 	handler  graphql.ResponseHandler
 	rendered int
@@ -28,7 +29,7 @@ func newLiveSubscriber(t *testing.T, key string) *liveSubscriber {
 	if claimLiveTail(ctx) != lt {
 		t.Fatal("the operation's LiveTail could not be claimed")
 	}
-	s := &liveSubscriber{items: make(chanLines, 8)}
+	s := &liveSubscriber{lt: lt, items: make(chanLines, 8)}
 	convert := func(it *logtail.Item) LogEvent {
 		if it.Err != nil {
 			return LogEvent{Context: ctx}
@@ -72,6 +73,8 @@ func (c chanLines) Next() (*logtail.Item, bool) {
 	it, ok := <-c
 	return it, ok
 }
+
+func (c chanLines) Leave() { close(c) }
 
 func line(id string) *logtail.Item {
 	return &logtail.Item{Line: &upstream.LogLine{ID: id}, Memo: new(logtail.Memo)}
@@ -137,6 +140,13 @@ func TestLiveTailEnds(t *testing.T) {
 	if r := s.handler(ctx); r != nil {
 		t.Fatalf("after the subscription ended: %+v", r)
 	}
+	s.lt.End() // leaves the feed (closes the stand-in)
+	if _, open := <-s.items; open {
+		t.Fatal("End did not leave the feed")
+	}
+	var none *LiveTail // an operation that is no live tail
+	none.End()
+	new(LiveTail).End() // nor one never claimed
 }
 
 func TestHandlerWithoutLiveTail(t *testing.T) {
