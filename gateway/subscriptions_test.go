@@ -240,39 +240,15 @@ func TestLeavingClosesTheUpstream(t *testing.T) {
 	t.Parallel()
 	fake, srv, _ := subEnv(t)
 	since := map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}
-	for _, leave := range []string{"complete", "disconnect", "complete live tail", "disconnect live tail", "SSE disconnect", "SSE disconnect live tail"} {
-		filter := since
-		if strings.HasSuffix(leave, "live tail") {
-			filter = nil
-		}
-		var closeSub func() error
-		if strings.HasPrefix(leave, "SSE") {
-			resp := subscribeSSE(t, srv, logVars(filter))
-			sc := bufio.NewScanner(resp.Body)
-			for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
+	for _, leave := range leavings {
+		for _, filter := range []map[string]any{since, nil} { // history, then a live tail
+			leaveAfterOneLine(t, fake, srv, leave, logVars(filter), func() {})
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			if err := fake.WaitOpenStreams(ctx, 0); err != nil {
+				t.Errorf("%s (filter %v): the upstream stream was still open a second later", leave, filter)
 			}
-			closeSub = resp.Body.Close
-		} else {
-			c := subscribe(t, srv, logVars(filter))
-			if m := read(t, c); m.Type != "next" {
-				t.Fatalf("got %+v", m)
-			}
-			if strings.HasPrefix(leave, "complete") {
-				closeSub = func() error { send(t, c, map[string]any{"id": "1", "type": "complete"}); return nil }
-			} else {
-				closeSub = c.Close
-			}
-			defer c.Close()
+			cancel()
 		}
-		if n := fake.OpenStreams(); n != 1 {
-			t.Fatalf("%s: %d open streams", leave, n)
-		}
-		_ = closeSub()
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		if err := fake.WaitOpenStreams(ctx, 0); err != nil {
-			t.Errorf("%s: the upstream stream was still open a second later", leave)
-		}
-		cancel()
 	}
 }
 
@@ -281,44 +257,55 @@ func TestLeavingClosesTheUpstream(t *testing.T) {
 func TestLeavingASilentLiveTailClosesTheUpstream(t *testing.T) {
 	t.Parallel()
 	fake, srv, _ := subEnv(t)
-	gate := make(chan struct{})
-	fake.SetLogGate(gate) // one line per value, none otherwise
-	line := func() {
-		t.Helper()
-		select {
-		case gate <- struct{}{}:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the upstream took no line to send in 10 s")
-		}
-	}
-	live := logVars(map[string]any{"services": []string{"all"}}) // every line passes: one per value
-	for _, leave := range []string{"complete", "disconnect", "SSE disconnect"} {
-		var closeSub func() error
-		if leave == "SSE disconnect" {
-			resp := subscribeSSE(t, srv, live)
-			line()
-			sc := bufio.NewScanner(resp.Body)
-			for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
-			}
-			closeSub = resp.Body.Close
-		} else {
-			c := subscribe(t, srv, live)
-			defer c.Close()
-			line()
-			if m := read(t, c); m.Type != "next" {
-				t.Fatalf("got %+v", m)
-			}
-			closeSub = c.Close
-			if leave == "complete" {
-				closeSub = func() error { send(t, c, map[string]any{"id": "1", "type": "complete"}); return nil }
-			}
-		}
-		_ = closeSub()
+	// A line when the test lets one go, none otherwise; every line passes
+	// the filter.
+	gate := fake.GateLogs(t)
+	live := logVars(map[string]any{"services": []string{"all"}})
+	for _, leave := range leavings {
+		leaveAfterOneLine(t, fake, srv, leave, live, gate.Let)
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		if err := fake.WaitOpenStreams(ctx, 0); err != nil {
 			t.Errorf("%s: the silent upstream stream was still open a second later", leave)
 		}
 		cancel()
+	}
+}
+
+// The ways a subscriber leaves: graphql-transport-ws complete, closing the
+// websocket, closing an SSE stream.
+var leavings = []string{"complete", "disconnect", "SSE disconnect"}
+
+// leaveAfterOneLine subscribes to the logs as alice (over SSE for "SSE
+// disconnect", else over a websocket), calls line, reads the first line,
+// checks that one upstream stream is open, and leaves as leave says. A
+// websocket that only completed its subscription stays open until the test
+// ends.
+func leaveAfterOneLine(t *testing.T, fake *upstreamtest.Server, srv *httptest.Server, leave string, vars map[string]any, line func()) {
+	t.Helper()
+	if leave == "SSE disconnect" {
+		resp := subscribeSSE(t, srv, vars)
+		line()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
+		}
+		if n := fake.OpenStreams(); n != 1 {
+			t.Fatalf("%s: %d open streams", leave, n)
+		}
+		_ = resp.Body.Close()
+		return
+	}
+	c := subscribe(t, srv, vars) // closed when the test ends
+	line()
+	if m := read(t, c); m.Type != "next" {
+		t.Fatalf("%s: got %+v", leave, m)
+	}
+	if n := fake.OpenStreams(); n != 1 {
+		t.Fatalf("%s: %d open streams", leave, n)
+	}
+	if leave == "complete" {
+		send(t, c, map[string]any{"id": "1", "type": "complete"})
+	} else {
+		_ = c.Close()
 	}
 }
 

@@ -143,22 +143,13 @@ func TestHubSharesOneStream(t *testing.T) {
 func TestHubDropsASubscriberGoneWithoutLeaving(t *testing.T) {
 	t.Parallel()
 	fake := upstreamtest.NewServer(t)
-	gate := make(chan struct{})
-	fake.SetLogGate(gate)
+	gate := fake.GateLogs(t)
 	hub := logtail.NewHub(fast)
 	open := liveOpener(t, fake, upstreamtest.AcmeFirstAppID)
 	ctxA, endA := context.WithCancel(t.Context())
 	a := join(t, ctxA, hub, "k", open)
 	b := join(t, t.Context(), hub, "k", open)
-	send := func() {
-		t.Helper()
-		select {
-		case gate <- struct{}{}:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the upstream took no line to send in 10 s")
-		}
-	}
-	send()
+	gate.Let()
 	next(t, a, 1)
 	next(t, b, 1)
 	waiting := make(chan bool, 1)
@@ -172,7 +163,7 @@ func TestHubDropsASubscriberGoneWithoutLeaving(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a's Next still waits 10 s after its context ended")
 	}
-	send() // a is dropped here, b reads on
+	gate.Let() // a is dropped here, b reads on
 	next(t, b, 1)
 	if _, ok := take(t, a); ok {
 		t.Fatal("a line was queued for a subscriber that was gone")
@@ -188,7 +179,7 @@ func TestHubDropsASubscriberGoneWithoutLeaving(t *testing.T) {
 	ctxC, endC := context.WithCancel(t.Context())
 	join(t, ctxC, hub, "k", open)
 	endC()
-	send()
+	gate.Let()
 	if err := fake.WaitOpenStreams(ctx, 0); err != nil || hub.Topics() != 0 {
 		t.Fatalf("after the last subscriber went: %d open streams, %d topics", fake.OpenStreams(), hub.Topics())
 	}
@@ -200,16 +191,11 @@ func TestHubDropsOnlyTheSlowSubscriber(t *testing.T) {
 	// The upstream sends a line only once the fast subscriber has read the
 	// one before, so only the slow one can fall behind, however the
 	// machine schedules the test.
-	gate := make(chan struct{})
-	fake.SetLogGate(gate)
+	gate := fake.GateLogs(t)
 	step := func(sub *logtail.Feed, n int) {
 		t.Helper()
 		for range n {
-			select {
-			case gate <- struct{}{}:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the upstream took no line to send in 10 s")
-			}
+			gate.Let()
 			next(t, sub, 1)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"testing"
 	"time"
 )
 
@@ -143,6 +144,33 @@ func (s *Server) SetLogGate(gate <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.logGate = gate
+}
+
+// A LogGate lets a test release live log lines one at a time: see
+// [Server.GateLogs].
+type LogGate struct {
+	t testing.TB
+	c chan struct{}
+}
+
+// GateLogs paces the live logs streams opened from now on by the test (see
+// [Server.SetLogGate]): each [LogGate.Let] lets one of them send its next
+// live line.
+func (s *Server) GateLogs(t testing.TB) *LogGate {
+	g := &LogGate{t: t, c: make(chan struct{})}
+	s.SetLogGate(g.c)
+	return g
+}
+
+// Let lets one stream send its next live line, failing the test if no
+// stream takes it within 10 s.
+func (g *LogGate) Let() {
+	g.t.Helper()
+	select {
+	case g.c <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		g.t.Fatal("no live logs stream took a line to send in 10 s")
+	}
 }
 
 // SetHeartbeatInterval sets how often a live stream sends a HEARTBEAT event
