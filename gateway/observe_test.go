@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -133,9 +132,7 @@ func TestSubscriptionGauges(t *testing.T) {
 	}
 	// An SSE subscription counts too, and both leave the gauges at 0.
 	resp := subscribeSSE(t, srv, logVars(map[string]any{"since": upstreamtest.LogsBase.Format(time.RFC3339)}))
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
-	}
+	awaitSSENext(t, resp)
 	if s := value(scrape(t, e)["gateway_active_subscriptions"], nil); s != 2 {
 		t.Errorf("subscriptions %v with an SSE one; want 2", s)
 	}

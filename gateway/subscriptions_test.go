@@ -112,6 +112,19 @@ func subscribeSSE(t *testing.T, srv *httptest.Server, vars map[string]any) *http
 	return resp
 }
 
+// awaitSSENext reads resp's SSE stream up to its first next event, failing
+// the test if the stream ends before one.
+func awaitSSENext(t *testing.T, resp *http.Response) {
+	t.Helper()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "event: next") {
+			return
+		}
+	}
+	t.Fatalf("the SSE stream ended before a next event: %v", sc.Err())
+}
+
 // readLogs reads events until complete, returning line ids and errors.
 func readLogs(t *testing.T, c *websocket.Conn) (ids []string, errs []gqlError) {
 	t.Helper()
@@ -285,9 +298,7 @@ func leaveAfterOneLine(t *testing.T, fake *upstreamtest.Server, srv *httptest.Se
 	if leave == "SSE disconnect" {
 		resp := subscribeSSE(t, srv, vars)
 		line()
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() && !strings.HasPrefix(sc.Text(), "event: next") {
-		}
+		awaitSSENext(t, resp)
 		if n := fake.OpenStreams(); n != 1 {
 			t.Fatalf("%s: %d open streams", leave, n)
 		}
