@@ -67,8 +67,8 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread
 	}
 	fmt.Printf("gateway idle: RSS %.1f MiB, heap in use %.1f MiB, %d goroutines; %d applications to follow, their log streams %s; %d subscription(s) per connection\n\n",
 		benchkit.MiB(idle.rss), benchkit.MiB(idle.heap), idle.goroutines, len(apps), phases, perConn)
-	fmt.Println("| subscriptions | RSS/sub | heap/sub | live/sub | stacks/sub | goroutines/sub | lines read | delay p50 | delay p99 | errors |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| subscriptions | RSS/sub | heap/sub | live/sub | stacks/sub | goroutines/sub | lines read | allocated/line | collections | delay p50 | delay p99 | errors |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 	if profiles != "" {
 		if err := os.MkdirAll(profiles, 0o755); err != nil {
@@ -88,6 +88,7 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread
 		if err := subs.WaitLive(30 * time.Second); err != nil { // every one is live before measuring
 			return err
 		}
+		start := measure(gw) // its collection comes before the recorded lines
 		subs.Record()
 		cpu := make(chan error, 1)
 		if profiles != "" { // a CPU profile of the middle of the hold
@@ -110,17 +111,29 @@ func run(gatewayBin, fakeBin, ns string, hold time.Duration, perConn int, spread
 			}
 		}
 		slices.Sort(delays)
-		fmt.Printf("| %d | %.1f KiB | %.1f KiB | %.1f KiB | %.1f KiB | %.2f | %d | %s | %s | %d |\n", n,
+		fmt.Printf("| %d | %.1f KiB | %.1f KiB | %.1f KiB | %.1f KiB | %.2f | %d | %s | %d | %s | %s | %d |\n", n,
 			benchkit.KiB(m.rss-idle.rss)/float64(n), benchkit.KiB(m.heap-idle.heap)/float64(n), benchkit.KiB(m.live-idle.live)/float64(n), benchkit.KiB(m.stack-idle.stack)/float64(n),
-			float64(m.goroutines-idle.goroutines)/float64(n), len(delays),
+			float64(m.goroutines-idle.goroutines)/float64(n), len(delays), perLine(m.totalAlloc-start.totalAlloc, len(delays)),
+			m.collections-start.collections-1, // less the end's own
 			benchkit.FormatPercentile(delays, 50), benchkit.FormatPercentile(delays, 99), errs)
 	}
 	return nil
 }
 
 type measures struct {
-	rss, heap, live, stack int64
-	goroutines             int
+	rss, heap, live, stack  int64
+	totalAlloc, collections int64
+	goroutines              int
+}
+
+// perLine is what the gateway allocated per line its clients read, the
+// pace of its collector: lines × this ÷ the live heap is how many
+// collections a second it runs at GOGC=100.
+func perLine(allocated int64, lines int) string {
+	if lines == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d B", allocated/int64(lines))
 }
 
 // measure reads the gateway's RSS from /proc, and its heap, stacks and goroutines
@@ -128,7 +141,8 @@ type measures struct {
 func measure(gw *benchkit.Gateway) measures {
 	p, _ := benchkit.ReadProc(gw.Pid())
 	r := benchkit.ScrapeRuntime(gw.PprofURL)
-	return measures{rss: p.RSS, heap: r.HeapInuse, live: r.HeapAlloc, stack: r.StackInuse, goroutines: r.Goroutines}
+	return measures{rss: p.RSS, heap: r.HeapInuse, live: r.HeapAlloc, stack: r.StackInuse,
+		totalAlloc: r.TotalAlloc, collections: r.NumGC, goroutines: r.Goroutines}
 }
 
 // saveProfiles saves the gateway's heap and goroutine profiles at level n

@@ -105,6 +105,8 @@ type Runtime struct {
 	HeapInuse  int64
 	HeapAlloc  int64 // live objects: HeapInuse less its free slots, steadier
 	StackInuse int64 // goroutine stacks, which HeapInuse leaves out
+	TotalAlloc int64 // bytes ever allocated on the heap
+	NumGC      int64 // completed collections, the scrape's own included
 	Goroutines int
 }
 
@@ -112,6 +114,8 @@ var (
 	heapInuse       = regexp.MustCompile(`# HeapInuse = (\d+)`)
 	stackInuse      = regexp.MustCompile(`# Stack = (\d+) /`)
 	heapAlloc       = regexp.MustCompile(`# HeapAlloc = (\d+)`)
+	totalAlloc      = regexp.MustCompile(`# TotalAlloc = (\d+)`)
+	numGC           = regexp.MustCompile(`# NumGC = (\d+)`)
 	goroutinesTotal = regexp.MustCompile(`goroutine profile: total (\d+)`)
 )
 
@@ -124,6 +128,8 @@ func ScrapeRuntime(pprofURL string) Runtime {
 		r.HeapInuse = number(heapInuse, b)
 		r.HeapAlloc = number(heapAlloc, b)
 		r.StackInuse = number(stackInuse, b)
+		r.TotalAlloc = number(totalAlloc, b)
+		r.NumGC = number(numGC, b)
 	}
 	if b := get(pprofURL + "/debug/pprof/goroutine?debug=1"); b != nil {
 		r.Goroutines = int(number(goroutinesTotal, b))

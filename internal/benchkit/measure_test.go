@@ -1,6 +1,9 @@
 package benchkit
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"testing"
@@ -58,3 +61,32 @@ func TestReadProcSelf(t *testing.T) {
 		t.Errorf("clock tick %d", hz)
 	}
 }
+
+// TestScrapeRuntime reads this process's own pprof endpoint: the memory
+// figures subload and the bench derive their per-subscription and
+// per-line numbers from must all be found.
+func TestScrapeRuntime(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	before := ScrapeRuntime(srv.URL)
+	sink = make([]byte, 1<<20)
+	after := ScrapeRuntime(srv.URL)
+	if before.HeapInuse <= 0 || before.HeapAlloc <= 0 || before.StackInuse <= 0 || before.Goroutines <= 0 {
+		t.Errorf("a figure is missing: %+v", before)
+	}
+	if before.TotalAlloc < before.HeapAlloc {
+		t.Errorf("allocated in all %d < live %d", before.TotalAlloc, before.HeapAlloc)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got < 1<<20 {
+		t.Errorf("allocated %d B between the scrapes, want at least the 1 MiB made", got)
+	}
+	if before.NumGC < 1 || after.NumGC <= before.NumGC {
+		t.Errorf("collections %d then %d: each scrape runs one", before.NumGC, after.NumGC)
+	}
+}
+
+var sink []byte
