@@ -90,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.IntVar(&cfg.Limits.MaxComplexity, "max-complexity", limits.Defaults.MaxComplexity, "most complex query (a list counts 20 items unless its limit argument says fewer)")
 	fs.IntVar(&cfg.Limits.MaxAliases, "max-aliases", limits.Defaults.MaxAliases, "most aliases in a query")
 	fs.IntVar(&cfg.Limits.MaxRootFields, "max-root-fields", limits.Defaults.MaxRootFields, "most root fields in a query")
+	fs.IntVar(&cfg.Limits.MaxTokens, "max-tokens", limits.DefaultMaxTokens, "longest query document, in tokens (names, values, punctuation)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	fs.Int64Var(&cfg.MaxWSMessage, "max-ws-message-bytes", 64<<10, "largest websocket message from a client")
 	fs.IntVar(&cfg.MaxSubsPerConn, "max-subscriptions-per-connection", 100, "most subscriptions one websocket carries at once")

@@ -212,12 +212,13 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupportedTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	documents := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(documents)
 	if g.opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(&limits.Extension{Limits: g.opts.Limits, Rules: argumentRules, IDCheck: upstream.CheckID})
+	srv.Use(&limits.Extension{Limits: g.opts.Limits, Rules: argumentRules, IDCheck: upstream.CheckID, Documents: documents})
 	srv.SetErrorPresenter(g.presenter.Present)
 	srv.SetRecoverFunc(g.presenter.Recover)
 	// Loaders live for one response (one query, one subscription event), so

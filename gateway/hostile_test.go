@@ -106,6 +106,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "too many root fields", body: gqlBody(aliases(25, "zones { name }"), nil)},
 		{name: "fragment cycle", body: gqlBody("{ zones { ...A } } fragment A on Zone { name ...B } fragment B on Zone { ...A }", nil)},
 		{name: "fragment bomb", body: gqlBody(fragmentBomb(30), nil)},
+		{name: "a field repeated 10,000 times", body: gqlBody("{ self { "+strings.Repeat("name ", 10_000)+"} }", nil)},
 		{name: "unknown operation name", body: `{"query": "query A { zones { name } }", "operationName": "Nope"}`},
 		{name: "several operations, no name", body: gqlBody("query A { zones { name } } query B { zones { id } }", nil)},
 		{name: "unknown field", body: gqlBody("{ nope }", nil)},
@@ -190,6 +191,31 @@ func TestHostileRequests(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), "panic") {
 		t.Errorf("a request caused a panic: %s", e.logs.String())
+	}
+}
+
+// Documents that would cost validation seconds of CPU (it compares
+// repeated fields pairwise) are refused before it, with a message of their
+// own: without that check the first would answer with data, 4 s later, and
+// the second with validation's complaint about the unused fragment, after
+// the same 4 s.
+func TestDocumentsRefusedBeforeValidation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct{ name, query, says string }{
+		{"a field repeated 10,000 times", "{ self { " + strings.Repeat("name ", 10_000) + "} }", "too many times over"},
+		{"a field repeated in a fragment no operation uses", "{ zones { name } } fragment U on Zone { " + strings.Repeat("name ", 10_000) + "}", "too many times over"},
+		{"a document of 16,004 tokens", "{ zones { " + strings.Repeat("name ", 16_000) + "} }", "longer than 15000 tokens"},
+	}
+	for _, tt := range tests {
+		e.fake.ResetCounts()
+		r := e.query(t, upstreamtest.TokenAlice, tt.query, nil)
+		if len(r.Errors) != 1 || r.Errors[0].code() != "QUERY_TOO_COMPLEX" || !strings.Contains(r.Errors[0].Message, tt.says) {
+			t.Errorf("%s: %.300s", tt.name, r.raw)
+		}
+		if n := e.fake.Total(); n != 0 {
+			t.Errorf("%s: %d upstream calls", tt.name, n)
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ type Limits struct {
 	MaxComplexity int // see [Complexity]
 	MaxAliases    int // fields selected under another name
 	MaxRootFields int // fields of the operation's top selection set
+	MaxTokens     int // a document's length, checked before parsing (see [DefaultMaxTokens])
 }
 
 // Defaults are generous for a console (the foundation's nested query over
@@ -43,13 +44,18 @@ type Extension struct {
 	// IDCheck refuses ID values, e.g. those that could not be one upstream
 	// path segment.
 	IDCheck func(string) error
+	// Documents is gqlgen's cache of validated documents: a document found
+	// there is not checked again before validation (see
+	// [Extension.MutateOperationParameters]).
+	Documents graphql.Cache[*ast.QueryDocument]
 
 	schema *ast.Schema
 }
 
 var (
-	_ graphql.HandlerExtension        = (*Extension)(nil)
-	_ graphql.OperationContextMutator = (*Extension)(nil)
+	_ graphql.HandlerExtension          = (*Extension)(nil)
+	_ graphql.OperationContextMutator   = (*Extension)(nil)
+	_ graphql.OperationParameterMutator = (*Extension)(nil)
 )
 
 // ExtensionName implements [graphql.HandlerExtension].
