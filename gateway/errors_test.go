@@ -31,6 +31,8 @@ func TestUpstreamErrorsMapToCodes(t *testing.T) {
 		{"503", upstreamtest.Fault{Status: 503}, "UPSTREAM_UNAVAILABLE", 503},
 		{"504", upstreamtest.Fault{Status: 504}, "UPSTREAM_TIMEOUT", 504},
 		{"malformed", upstreamtest.Fault{Malformed: true}, "UPSTREAM_UNAVAILABLE", 200},
+		{"204", upstreamtest.Fault{Status: 204}, "UPSTREAM_UNAVAILABLE", 204}, // never an empty list
+		{"empty 200", upstreamtest.Fault{Body: " "}, "UPSTREAM_UNAVAILABLE", 200},
 	}
 	q := `query($o: ID!, $a: ID!) { application(ownerId: $o, id: $a) {
 		name deployments { id } instances { id } loadBalancer { id } } }`
@@ -67,6 +69,26 @@ func TestUpstreamErrorsMapToCodes(t *testing.T) {
 			}
 			assertNothingInternal(t, r)
 		})
+	}
+}
+
+// An empty answer (a 204, or a 200 with nothing in it) where an object is
+// expected is an error, never an object with every field empty.
+func TestEmptyAnswersAreErrors(t *testing.T) {
+	t.Parallel()
+	for _, fault := range []upstreamtest.Fault{{Status: 204}, {Body: " "}} {
+		e := newEnv(t)
+		e.fake.Inject(upstreamtest.RouteSelf, fault)
+		e.fake.Inject(upstreamtest.RouteOrganisationApplication, fault)
+		r := e.query(t, upstreamtest.TokenAlice, `query($o: ID!, $a: ID!) { self { id name } application(ownerId: $o, id: $a) { id name } }`,
+			map[string]any{"o": upstreamtest.OrgAcme, "a": upstreamtest.AcmeFirstAppID})
+		if len(r.Errors) != 2 || r.Errors[0].code() != "UPSTREAM_UNAVAILABLE" || r.Errors[1].code() != "UPSTREAM_UNAVAILABLE" {
+			t.Errorf("%+v: want two UPSTREAM_UNAVAILABLE errors: %s", fault, r.raw)
+		}
+		if pick(t, r.Data, "self") != nil || pick(t, r.Data, "application") != nil {
+			t.Errorf("%+v: an empty answer made data: %s", fault, r.raw)
+		}
+		assertNothingInternal(t, r)
 	}
 }
 

@@ -156,6 +156,40 @@ func TestAppliedButUnread(t *testing.T) {
 	}
 }
 
+// A mutation the upstream accepts with an answer that does not read (an
+// empty body here) answers with what a read afterwards finds: the change
+// happened, so it is no error, and no empty object either. (The fake, its
+// answer replaced, did not apply the change: the read finds the state
+// before it.)
+func TestMutationAnswersThatDoNotRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.Inject(upstreamtest.RouteOperatorEnableNetworkGroup, upstreamtest.Fault{Body: " "})
+	r := e.query(t, upstreamtest.TokenAlice, `mutation($id: ID!) { enableOperatorNetworkGroup(kind: KEYCLOAK, id: $id) { id name networkGroupId } }`,
+		map[string]any{"id": upstreamtest.AcmeKeycloakRealID})
+	mustNoErrors(t, r)
+	if id, name := pick(t, r.Data, "enableOperatorNetworkGroup", "id"), pick(t, r.Data, "enableOperatorNetworkGroup", "name"); id != upstreamtest.AcmeKeycloakRealID || name == "" {
+		t.Errorf("operator %v %q: %s", id, name, r.raw)
+	}
+	want := []string{"POST " + upstreamtest.RouteOperatorEnableNetworkGroup, "GET " + upstreamtest.RouteOperator}
+	if diff := cmp.Diff(want, sent(e)); diff != "" {
+		t.Errorf("upstream requests (-want +got):\n%s", diff)
+	}
+
+	e.fake.ResetCounts()
+	e.fake.Inject(upstreamtest.RoutePulsarUpdateStoragePolicies, upstreamtest.Fault{Status: 204})
+	r = e.query(t, upstreamtest.TokenAlice, updatePolicies, map[string]any{"id": upstreamtest.AcmePulsarRealID,
+		"in": map[string]any{"retention": map[string]any{"sizeInBytes": 1048576}}})
+	mustNoErrors(t, r)
+	if id := pick(t, r.Data, "updatePulsarStoragePolicies", "addonId"); id != upstreamtest.AcmePulsarRealID {
+		t.Errorf("policies of %v: %s", id, r.raw)
+	}
+	want = []string{"PATCH " + upstreamtest.RoutePulsarUpdateStoragePolicies + ` {"retentionPolicies":{"sizeInBytes":1048576}}`, "GET " + upstreamtest.RoutePulsarStoragePolicies}
+	if diff := cmp.Diff(want, sent(e)); diff != "" {
+		t.Errorf("upstream requests (-want +got):\n%s", diff)
+	}
+}
+
 const updatePolicies = `mutation($id: ID!, $in: PulsarStoragePoliciesInput!) { updatePulsarStoragePolicies(addonId: $id, input: $in) {
 	addonId retention { sizeInBytes durationInMinutes } offload { sizeInBytes durationInMinutes } } }`
 

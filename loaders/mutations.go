@@ -36,17 +36,21 @@ func DisableNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id str
 }
 
 // EnableNetworkGroup puts an operator in a Network Group and returns the
-// operator the upstream answered with.
+// operator the upstream answered with; read afresh when that answer does
+// not read (empty, say).
 func EnableNetworkGroup(ctx context.Context, kind upstream.OperatorKind, id string) (*upstream.Operator, error) {
 	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}
 	op, err := l.as(l.token).EnableNetworkGroup(ctx, kind, id)
-	if err != nil {
+	k := operatorKey{l.token, kind, id}
+	switch {
+	case errors.Is(err, upstream.ErrMalformedResponse): // accepted, with an answer that does not read
+		return readAfterChange(l.operator.Clear(ctx, k).Load(ctx, k)())
+	case err != nil:
 		return nil, err
 	}
-	k := operatorKey{l.token, kind, id}
 	l.operator.Clear(ctx, k).Prime(ctx, k, op)
 	return op, nil
 }
@@ -62,25 +66,34 @@ func operatorMutation(ctx context.Context, kind upstream.OperatorKind, id string
 		return nil, err
 	}
 	k := operatorKey{l.token, kind, id}
-	op, err := l.operator.Clear(ctx, k).Load(ctx, k)()
+	return readAfterChange(l.operator.Clear(ctx, k).Load(ctx, k)())
+}
+
+// readAfterChange is what a read after an applied change returns: its
+// value, or its error wrapped in ErrAppliedButUnread.
+func readAfterChange[T any](v *T, err error) (*T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrAppliedButUnread, err)
 	}
-	return op, nil
+	return v, nil
 }
 
 // UpdateStoragePolicies changes a Pulsar add-on's storage policies and
-// returns them as the upstream answered.
+// returns them as the upstream answered; read afresh when that answer does
+// not read (empty, say).
 func UpdateStoragePolicies(ctx context.Context, addonID string, update upstream.StoragePoliciesUpdate) (*upstream.StoragePolicies, error) {
 	l, err := from(ctx, groupOperators)
 	if err != nil {
 		return nil, err
 	}
 	p, err := l.as(l.token).UpdateStoragePolicies(ctx, addonID, update)
-	if err != nil {
+	k := idKey{l.token, addonID}
+	switch {
+	case errors.Is(err, upstream.ErrMalformedResponse):
+		return readAfterChange(l.pulsar.Clear(ctx, k).Load(ctx, k)())
+	case err != nil:
 		return nil, err
 	}
-	k := idKey{l.token, addonID}
 	l.pulsar.Clear(ctx, k).Prime(ctx, k, p)
 	return p, nil
 }

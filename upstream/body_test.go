@@ -12,8 +12,8 @@ import (
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
-// A 2xx body is one JSON value: an empty one decodes to nothing, and
-// anything else that is not exactly one value is malformed.
+// A 2xx body is one JSON value: anything else, an empty body included
+// (never an empty list), is malformed.
 func TestBodyIsOneJSONValue(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -21,7 +21,7 @@ func TestBodyIsOneJSONValue(t *testing.T) {
 		malformed bool
 		zones     int
 	}{
-		{body: " \n", zones: 0},
+		{body: " \n", malformed: true},
 		{body: `[{"name":"par"}]`, zones: 1},
 		{body: " [{\"name\":\"par\"},{\"name\":\"mtl\"}]\n", zones: 2},
 		{body: `[{"name":"par"}] [{"name":"mtl"}]`, malformed: true},
@@ -78,5 +78,25 @@ func TestDecodedAnswersOutliveTheirBuffer(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(snapshot), string(later)); diff != "" {
 		t.Errorf("applications changed after their buffer was reused (-decoded +later):\n%s", diff)
+	}
+}
+
+// A 204, or a 200 with nothing in it, where an object is expected is a
+// malformed answer: never an object with every field empty.
+func TestEmptyAnswerIsNoObject(t *testing.T) {
+	t.Parallel()
+	for _, fault := range []upstreamtest.Fault{{Status: 204}, {Body: " "}} {
+		fake := upstreamtest.NewServer(t)
+		fake.Inject(upstreamtest.RouteOrganisationApplication, fault)
+		fake.Inject(upstreamtest.RouteSelf, fault)
+		c := newClient(t, fake, upstreamtest.TokenAlice)
+		app, err := c.GetApplication(t.Context(), upstreamtest.OrgAcme, false, upstreamtest.AcmeFirstAppID)
+		var ue *upstream.Error
+		if !errors.Is(err, upstream.ErrMalformedResponse) || !errors.As(err, &ue) || ue.Message != "empty response body" {
+			t.Errorf("%+v: application %+v, %v; want an empty-body error", fault, app, err)
+		}
+		if user, err := c.GetSelf(t.Context()); !errors.Is(err, upstream.ErrMalformedResponse) {
+			t.Errorf("%+v: self %+v, %v; want an empty-body error", fault, user, err)
+		}
 	}
 }

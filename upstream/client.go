@@ -218,7 +218,9 @@ func (c *Client) newRequest(ctx context.Context, method string, path endpoint, q
 }
 
 // do sends req within the Client's per-call timeout and decodes a 2xx JSON
-// body into v (nil: the body is discarded). An empty 2xx body is not an error.
+// body into v (nil: the body is discarded, as after a 204). Where v wants a
+// value, an empty body (a 204, or a 200 with nothing in it) is a malformed
+// answer, never an empty object or list.
 func (c *Client) do(req *http.Request, v any) error {
 	resp, err := c.send(req)
 	if err != nil {
@@ -232,14 +234,20 @@ func (c *Client) do(req *http.Request, v any) error {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return fmt.Errorf("%s %s: %w", req.Method, req.URL.EscapedPath(), ctxErr)
 		}
+		msg := "malformed response body"
+		if errors.Is(err, errEmptyBody) {
+			msg = "empty response body"
+		}
 		return &Error{
 			StatusCode: resp.StatusCode, Method: req.Method, Path: req.URL.EscapedPath(),
-			RequestID: resp.Header.Get("Sozu-Id"), Message: "malformed response body",
+			RequestID: resp.Header.Get("Sozu-Id"), Message: msg,
 			kind: ErrMalformedResponse,
 		}
 	}
 	return nil
 }
+
+var errEmptyBody = errors.New("empty body")
 
 // bodies are the buffers answers are read into before decoding: an
 // answer costs one buffer of its size, reused, where a json.Decoder grows
@@ -252,8 +260,9 @@ const (
 	maxPresized   = 32 << 20 // a Content-Length beyond this is not trusted to size the buffer
 )
 
-// decodeBody decodes resp's JSON body into v; an empty body leaves v as it
-// is. Decoding copies what it keeps, so the buffer can serve again.
+// decodeBody decodes resp's JSON body into v; an empty one (blanks
+// only) is errEmptyBody. Decoding copies what it keeps, so the buffer can
+// serve again.
 func decodeBody(resp *http.Response, v any) error {
 	buf := bodies.Get().(*bytes.Buffer)
 	defer func() {
@@ -269,7 +278,7 @@ func decodeBody(resp *http.Response, v any) error {
 		return err
 	}
 	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
-		return nil
+		return errEmptyBody
 	}
 	if decodeFast(buf.Bytes(), v) {
 		return nil
