@@ -34,14 +34,20 @@ type detachedWebsocket struct {
 	logger *slog.Logger
 }
 
-// upgradedKey marks a request served by detachedWebsocket: its value is
-// closed once the socket is upgraded ([markUpgraded]).
+// upgradedKey marks a request served by detachedWebsocket: its value, an
+// *upgrade, learns the socket once it is upgraded ([markUpgraded]).
 type upgradedKey struct{}
+
+// upgrade is a request's socket, once upgraded: done is closed then.
+type upgrade struct {
+	done chan struct{}
+	conn *gorillaConn
+}
 
 func (t detachedWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx, end := context.WithCancel(context.WithoutCancel(r.Context()))
-	upgraded := make(chan struct{})
-	ctx = context.WithValue(ctx, upgradedKey{}, upgraded)
+	up := &upgrade{done: make(chan struct{})}
+	ctx = context.WithValue(ctx, upgradedKey{}, up)
 	late := lateLogFrom(r.Context())
 	done := make(chan struct{})
 	go func() {
@@ -57,19 +63,28 @@ func (t detachedWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graph
 			}
 		}()
 		t.Websocket.Do(w, r.WithContext(ctx), exec)
+		// gqlgen closes a socket it is done with, except after a
+		// connection_init whose payload is no object: then it returns
+		// with the socket open and unread, which the peer would see close
+		// (1006) only at the keep-alive's timeout, and which the drain
+		// would count until then. Whatever gqlgen left open ends here.
+		if up.conn != nil {
+			up.conn.finish()
+		}
 	}()
 	select {
-	case <-upgraded: // w and r are the goroutine's alone from here
+	case <-up.done: // w and r are the goroutine's alone from here
 		late.detach()
 	case <-done: // refused before the upgrade: gqlgen has answered through w
 	}
 }
 
-// markUpgraded tells detachedWebsocket that r's socket is upgraded: w is not
-// written again.
-func markUpgraded(r *http.Request) {
-	if ch, ok := r.Context().Value(upgradedKey{}).(chan struct{}); ok {
-		close(ch)
+// markUpgraded tells detachedWebsocket that r's socket is upgraded, as c: w
+// is not written again.
+func markUpgraded(r *http.Request, c *gorillaConn) {
+	if up, ok := r.Context().Value(upgradedKey{}).(*upgrade); ok {
+		up.conn = c
+		close(up.done)
 	}
 }
 

@@ -76,8 +76,8 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	if err != nil {
 		return nil, err
 	}
-	markUpgraded(r)
 	c := &gorillaConn{conn: conn, writeTimeout: g.writeTimeout, open: g.open}
+	markUpgraded(r, c)
 	if c.open != nil {
 		c.open.addConn(c)
 	}
@@ -100,6 +100,7 @@ type gorillaConn struct {
 	pinger      atomic.Pointer[time.Timer]
 	heard       atomic.Int64 // when the peer last sent a frame, Unix ns
 	closed      atomic.Bool
+	closeSent   atomic.Bool // a close frame was written
 }
 
 var (
@@ -117,6 +118,19 @@ func (c *gorillaConn) Close() error {
 		c.open.removeConn(c)
 	}
 	return c.conn.Close()
+}
+
+// finish ends a socket gqlgen has returned from: one it left open without
+// a close frame gets 4400 (graphql-transport-ws's "bad request"), and is
+// closed. It does nothing to a socket gqlgen closed.
+func (c *gorillaConn) finish() {
+	if c.closed.Load() {
+		return
+	}
+	if !c.closeSent.Load() {
+		_ = c.WriteClose(4400, "invalid message")
+	}
+	_ = c.Close()
 }
 
 // NextReader returns the next message; a normal close by the peer is
@@ -314,6 +328,7 @@ func (c *gorillaConn) WriteClose(code int, reason string) error {
 	if len(reason) > 120 {
 		reason = reason[:120]
 	}
+	c.closeSent.Store(true)
 	return c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 }
 

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -154,6 +155,39 @@ func TestWebsocketBadTokenCloses4403(t *testing.T) {
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != 4403 {
 		t.Fatalf("got %v, want close 4403", err)
+	}
+}
+
+// A connection_init whose payload is no object (gqlgen gives up on it
+// without closing the socket) closes with 4400 at once, and leaves nothing
+// counted: neither the websocket gauge nor what the drain would close.
+func TestWebsocketInitWithAPayloadThatIsNoObject(t *testing.T) {
+	t.Parallel()
+	e, srv := observedEnv(t)
+	for _, payload := range []any{"abc", []any{1}, 42} {
+		c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, c, map[string]any{"type": "connection_init", "payload": payload})
+		err = closedWith(c)
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4400 {
+			t.Errorf("payload %v: got %v, want close 4400", payload, err)
+		}
+		_ = c.Close()
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for value(scrape(t, e)["gateway_websocket_connections"], nil) != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the websocket gauge stayed above 0")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if websockets, _ := e.gw.CloseLongLived(); websockets != 0 {
+		t.Errorf("the drain would still close %d websockets", websockets)
 	}
 }
 
