@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -26,6 +25,7 @@ import (
 	"github.com/cleverql/gateway/graph"
 	"github.com/cleverql/gateway/graph/gqlerr"
 	"github.com/cleverql/gateway/graph/resolvers"
+	"github.com/cleverql/gateway/internal/cache"
 	"github.com/cleverql/gateway/limits"
 	"github.com/cleverql/gateway/loaders"
 	"github.com/cleverql/gateway/logtail"
@@ -212,12 +212,14 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupportedTransport{})
-	documents := lru.New[*ast.QueryDocument](1000)
+	// Documents weigh their text: a syntax tree weighs up to some 19 times
+	// it, so 2 MiB of text is at most 40 MiB of trees.
+	documents := cache.New(1000, 2<<20, func(query string, _ *ast.QueryDocument) int { return len(query) })
 	srv.SetQueryCache(documents)
 	if g.opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: cache.New(1000, 4<<20, func(hash, query string) int { return len(hash) + len(query) })})
 	srv.Use(&limits.Extension{Limits: g.opts.Limits, Rules: argumentRules, IDCheck: upstream.CheckID, Documents: documents})
 	srv.SetErrorPresenter(g.presenter.Present)
 	srv.SetRecoverFunc(g.presenter.Recover)
