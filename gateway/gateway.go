@@ -268,10 +268,28 @@ func (g *Gateway) graphQLServer() *handler.Server {
 			resp.Data = []byte("null")
 			resp.Errors = gqlerror.List{g.presenter.Present(ctx, err)}
 		}
+		if resp != nil {
+			resp.Errors = capErrors(resp.Errors)
+		}
 		g.observeResponse(ctx, resp)
 		return resp
 	})
 	return srv
+}
+
+// maxErrors bounds a response's errors: a document of 300 KB that repeats
+// an unknown directive drew 100,000 errors, a 35 MB answer.
+const maxErrors = 50
+
+// capErrors keeps the first maxErrors errors, and says how many more there
+// were, with the code of the first one left out.
+func capErrors(errs gqlerror.List) gqlerror.List {
+	if len(errs) <= maxErrors {
+		return errs
+	}
+	code, _ := errs[maxErrors].Extensions["code"].(string)
+	more := gqlerr.New(cmp.Or(code, gqlerr.BadUserInput), "%d more errors are left out of this response", len(errs)-maxErrors)
+	return append(errs[:maxErrors:maxErrors], more)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -219,6 +219,25 @@ func TestDocumentsRefusedBeforeValidation(t *testing.T) {
 	}
 }
 
+// A response holds at most 50 errors and says how many it left out: a
+// small document repeating an unknown directive would draw one error per
+// repetition, a response a hundred times its size.
+func TestErrorsAreCapped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.query(t, upstreamtest.TokenAlice, "{ zones "+strings.Repeat("@nope ", 1000)+"{ name } }", nil)
+	if len(r.Errors) != 51 {
+		t.Fatalf("%d errors, want 50 and one saying how many more", len(r.Errors))
+	}
+	last := r.Errors[50]
+	if !strings.Contains(last.Message, "more errors are left out") || last.code() != "BAD_USER_INPUT" {
+		t.Errorf("last error: %+v", last)
+	}
+	if len(r.raw) > 20_000 {
+		t.Errorf("a response of %d bytes", len(r.raw))
+	}
+}
+
 // Automatic persisted queries: the hash alone, once the query was sent with it.
 func TestPersistedQueries(t *testing.T) {
 	t.Parallel()
