@@ -246,6 +246,39 @@ func TestLogSubscriptionErrors(t *testing.T) {
 	}
 }
 
+// A subscription selects exactly one root field, under one name, without
+// @skip or @include (the specification's rule; validation checks field
+// names only): anything else is the caller's error, found before any
+// upstream call, not an internal one.
+func TestSubscriptionSelectsOneRootField(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	const field = `applicationLogs(ownerId: $o, applicationId: $a) { id }`
+	for name, query := range map[string]string{
+		"two names":  `subscription($o: ID!, $a: ID!) { a: ` + field + ` b: ` + field + ` }`,
+		"skipped":    `subscription($o: ID!, $a: ID!) { ` + strings.Replace(field, ")", ") @skip(if: true)", 1) + ` }`,
+		"included":   `subscription($o: ID!, $a: ID!) { ` + strings.Replace(field, ")", ") @include(if: false)", 1) + ` }`,
+		"a fragment": `subscription($o: ID!, $a: ID!) { ...L a: ` + field + ` } fragment L on Subscription { b: ` + field + ` }`,
+	} {
+		c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
+		send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query, "variables": logVars(nil)}})
+		if _, errs := readLogs(t, c); len(errs) != 1 || errs[0].code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: %+v", name, errs)
+		}
+	}
+	if n := fake.Total(); n != 0 {
+		t.Errorf("%d upstream calls", n)
+	}
+	// One root field under an alias is one.
+	c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
+	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query":     `subscription($o: ID!, $a: ID!, $f: LogFilter) { logs: applicationLogs(ownerId: $o, applicationId: $a, filter: $f) { id } }`,
+		"variables": logVars(map[string]any{"limit": 2})}})
+	if m := read(t, c); m.Type != "next" || !strings.HasPrefix(string(m.Payload), `{"data":{"logs":{"id":`) {
+		t.Errorf("an aliased subscription: %s %s", m.Type, m.Payload)
+	}
+}
+
 // Unsubscribing, or going away, closes the upstream stream within a second,
 // whether the subscription followed on its own (since) or through the hub
 // (a live tail: its last subscriber leaving).

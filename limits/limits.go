@@ -6,6 +6,7 @@
 package limits
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/bits"
@@ -90,8 +91,45 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 	case m.IntrospectionNested:
 		return tooComplex("introspection may expand type lists (types, fields, inputFields, interfaces, possibleTypes, enumValues) at most twice along a path, each once")
 	}
+	if rc.Operation.Operation == ast.Subscription && !singleRootField(rc.Operation.SelectionSet, rc.Doc.Fragments) {
+		return &gqlerror.Error{Message: "a subscription selects exactly one root field, under one name, without @skip or @include", Extensions: map[string]any{"code": BadInputCode}}
+	}
 	c := argChecker{schema: e.schema, vars: rc.Variables, rules: e.Rules, idCheck: e.IDCheck}
 	return c.check(rc.Operation.SelectionSet, rc.Doc.Fragments, 0)
+}
+
+// singleRootField reports whether a subscription's selection set answers
+// exactly one response name, without @skip or @include at its root, as the
+// GraphQL specification requires. Validation checks field names only, so
+// `a: applicationLogs b: applicationLogs` passed it, and gqlgen then failed
+// the subscription with an internal error; likewise a root field skipped.
+func singleRootField(set ast.SelectionSet, fragments ast.FragmentDefinitionList) bool {
+	names := map[string]bool{}
+	conditional := false
+	var walk func(ast.SelectionSet, int)
+	walk = func(set ast.SelectionSet, spreads int) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				names[cmp.Or(s.Alias, s.Name)] = true
+				conditional = conditional || hasCondition(s.Directives)
+			case *ast.InlineFragment:
+				conditional = conditional || hasCondition(s.Directives)
+				walk(s.SelectionSet, spreads)
+			case *ast.FragmentSpread:
+				conditional = conditional || hasCondition(s.Directives)
+				if f := fragments.ForName(s.Name); f != nil && spreads < 50 {
+					walk(f.SelectionSet, spreads+1)
+				}
+			}
+		}
+	}
+	walk(set, 0)
+	return len(names) == 1 && !conditional
+}
+
+func hasCondition(ds ast.DirectiveList) bool {
+	return ds.ForName("skip") != nil || ds.ForName("include") != nil
 }
 
 func (l Limits) withDefaults() Limits {
