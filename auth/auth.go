@@ -26,10 +26,12 @@ func TokenFrom(ctx context.Context) string {
 // Normalize turns what a caller sent into an Authorization value to forward:
 // surrounding space is trimmed and a bare token (no scheme, as people paste
 // it into a playground) becomes "Bearer <token>". It returns "" for a value
-// that cannot be a token: empty, or holding control characters.
+// that cannot be a token: empty, a scheme alone ("Bearer", which would
+// otherwise go out as "Bearer Bearer"), or holding control characters.
 func Normalize(header string) string {
 	v := strings.TrimSpace(header)
-	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) ||
+		strings.EqualFold(v, "Bearer") || strings.EqualFold(v, "OAuth") {
 		return ""
 	}
 	if !strings.Contains(v, " ") {

@@ -16,6 +16,9 @@ func TestNormalize(t *testing.T) {
 		`OAuth oauth_token="t", x="y"`: `OAuth oauth_token="t", x="y"`,
 		"Bearer a\nX-Injected: 1":      "",
 		"Bearer a\x00":                 "",
+		"Bearer":                       "",
+		"bearer   ":                    "",
+		"OAuth":                        "",
 	}
 	for in, want := range tests {
 		if got := auth.Normalize(in); got != want {

@@ -137,6 +137,7 @@ func TestHostileRequests(t *testing.T) {
 		{name: "introspection recursing through type lists", body: gqlBody("{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }", nil)},
 		{name: "introspection too deep", body: gqlBody("{ __type(name: \"Query\") { "+strings.Repeat("ofType { ", 25)+"name"+strings.Repeat(" }", 25)+" } }", nil)},
 		{name: "token with control characters", body: gqlBody("{ self { id } }", nil), token: "Bearer a\x01b"},
+		{name: "a scheme without a token", body: gqlBody("{ self { id } }", nil), token: "Bearer "},
 	}
 	e := newEnv(t)
 	for _, tt := range tests {
