@@ -7,6 +7,7 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -321,6 +322,15 @@ var argumentRules = map[string]limits.Rule{
 	"limit":                               limits.Range(1, 10_000),
 	"PulsarPolicyInput.sizeInBytes":       limits.NonNegativeWhole,
 	"PulsarPolicyInput.durationInMinutes": limits.NonNegativeWhole,
+	"LogFilter.services":                  nonBlank, // each one
+}
+
+// nonBlank refuses an empty string, or one of spaces: the upstream would.
+func nonBlank(v any) error {
+	if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
 }
 
 // withDeadline bounds queries and mutations as a whole; websocket and SSE

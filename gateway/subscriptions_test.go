@@ -246,6 +246,46 @@ func TestLogSubscriptionErrors(t *testing.T) {
 	}
 }
 
+// Filters the upstream would refuse are refused first: a blank service,
+// and a window of no time.
+func TestLogFiltersTheUpstreamWouldRefuse(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	for name, filter := range map[string]map[string]any{
+		"a blank service": {"services": []any{"bas", " "}},
+		"since is until":  {"since": "2026-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+	} {
+		c := subscribe(t, srv, logVars(filter))
+		if _, errs := readLogs(t, c); len(errs) != 1 || errs[0].code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: %+v", name, errs)
+		}
+	}
+	if n := fake.Total(); n != 0 {
+		t.Errorf("%d upstream calls", n)
+	}
+}
+
+// Live tails share an upstream stream only within one token: a caller who
+// may not read an application's logs never joins the stream of one who
+// may, and gets the upstream's refusal.
+func TestLiveTailsAreSharedWithinOneToken(t *testing.T) {
+	t.Parallel()
+	fake, srv, _ := subEnv(t)
+	alice := subscribe(t, srv, logVars(nil))
+	if m := read(t, alice); m.Type != "next" {
+		t.Fatalf("alice: %+v", m)
+	}
+	c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenBob})
+	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": logVars(nil)}})
+	// Its first message: a line, were bob sharing alice's stream.
+	if m := read(t, c); !strings.Contains(string(m.Payload), `"FORBIDDEN"`) || strings.Contains(string(m.Payload), `"applicationLogs":{`) {
+		t.Errorf("bob on alice's live tail: %s %s", m.Type, m.Payload)
+	}
+	if n := fake.Count(upstreamtest.RouteApplicationLogs); n != 2 {
+		t.Errorf("%d log streams asked for, want alice's and bob's", n)
+	}
+}
+
 // A subscription selects exactly one root field, under one name, without
 // @skip or @include (the specification's rule; validation checks field
 // names only): anything else is the caller's error, found before any

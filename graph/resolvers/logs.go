@@ -27,6 +27,11 @@ func (r *Resolver) followLogs(ctx context.Context, ownerID, appID string, filter
 		return nil, err
 	}
 	opts := logOptions(filter)
+	if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Since.Before(opts.Until) {
+		// The upstream refuses an empty window (the limits refused since
+		// after until already).
+		return nil, gqlerr.BadInput("since must be before until: a window of no time holds no line")
+	}
 	opts.Fields = selectedLogFields(ctx)
 	open := func(ctx context.Context, lastEventID string, limit int) (logtail.Stream, error) {
 		o := opts
