@@ -81,6 +81,13 @@ func TestGETCachingOnlyWithoutToken(t *testing.T) {
 	if cc := serve(gw, r).Header().Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("POST: Cache-Control %q, want no-store", cc)
 	}
+	// In single-user mode a request without a token is the server token's:
+	// its answers are that user's, never public.
+	single := newEnvWith(t, func(o *gateway.Options) { o.DefaultToken = "Bearer " + upstreamtest.TokenAlice }).gw
+	r = httptest.NewRequest(http.MethodGet, "/graphql?query=%7B+zones+%7B+name+%7D+%7D", nil)
+	if cc := serve(single, r).Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("GET on the server's token: Cache-Control %q, want no-store", cc)
+	}
 	// An anonymous GET whose answer has errors is not cached either.
 	r = httptest.NewRequest(http.MethodGet, "/graphql?query=%7B+self+%7B+id+%7D+%7D", nil)
 	if cc := serve(gw, r).Header().Get("Cache-Control"); cc != "no-store" {
