@@ -347,13 +347,17 @@ func TestLeavingASilentLiveTailClosesTheUpstream(t *testing.T) {
 	// the filter.
 	gate := fake.GateLogs(t)
 	live := logVars(map[string]any{"services": []string{"all"}})
-	for _, leave := range leavings {
-		leaveAfterOneLine(t, fake, srv, leave, live, gate.Let)
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		if err := fake.WaitOpenStreams(ctx, 0); err != nil {
-			t.Errorf("%s: the silent upstream stream was still open a second later", leave)
+	// With a limit, a subscription follows its own stream, not the hub's.
+	own := logVars(map[string]any{"services": []string{"all"}, "limit": 1000})
+	for _, vars := range []map[string]any{live, own} {
+		for _, leave := range leavings {
+			leaveAfterOneLine(t, fake, srv, leave, vars, gate.Let)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			if err := fake.WaitOpenStreams(ctx, 0); err != nil {
+				t.Errorf("%s, filter %v: the silent upstream stream was still open a second later", leave, vars["f"])
+			}
+			cancel()
 		}
-		cancel()
 	}
 }
 
