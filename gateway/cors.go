@@ -17,7 +17,7 @@ func (g *Gateway) cors(next http.Handler) http.Handler {
 	anyOrigin := slices.Contains(g.opts.AllowedOrigins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || r.Header.Get("Upgrade") != "" { // not a CORS request; websockets have their own check
+		if origin == "" || upgradesToWebsocket(r.Header) { // not a CORS request; websockets have their own check
 			next.ServeHTTP(w, r)
 			return
 		}

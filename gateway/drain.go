@@ -95,7 +95,7 @@ var errDraining = gqlerr.New(gqlerr.UpstreamUnavailable, "the gateway is shuttin
 // refuseWhileDraining answers new websocket upgrades with 503 once draining.
 func (g *Gateway) refuseWhileDraining(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" && !g.ready.Load() {
+		if upgradesToWebsocket(r.Header) && !g.ready.Load() {
 			w.Header().Set("Retry-After", "1")
 			g.writeErrorStatus(w, r, errDraining, http.StatusServiceUnavailable)
 			return

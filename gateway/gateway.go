@@ -76,6 +76,12 @@ type Options struct {
 	// WebsocketPeerTimeout is how long a websocket peer may send nothing,
 	// not even a pong, before it is disconnected (0: two keep-alive periods).
 	WebsocketPeerTimeout time.Duration
+	// SSEKeepAlive is how often an SSE stream that sent nothing else is sent
+	// a ": ping" comment, lest a proxy cut it (0: 10 s).
+	SSEKeepAlive time.Duration
+	// SSEWriteTimeout is how long a write to an SSE stream may wait for
+	// its client before the stream, and its subscription, end (0: 10 s).
+	SSEWriteTimeout time.Duration
 	// MaxSubscriptionsPerConnection bounds the subscriptions one websocket
 	// carries at once (0: 100).
 	MaxSubscriptionsPerConnection int
@@ -209,7 +215,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		InitTimeout:      10 * time.Second, // sockets that never send connection_init are closed
 		PayloadReadLimit: ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
 	}})
-	srv.AddTransport(sseTransport{}) // before POST: both take POST, SSE only with Accept: text/event-stream
+	srv.AddTransport(sseTransport{SSE: transport.SSE{KeepAlivePingInterval: cmp.Or(g.opts.SSEKeepAlive, 10*time.Second)}, writeTimeout: cmp.Or(g.opts.SSEWriteTimeout, 10*time.Second)}) // before POST: both take POST, SSE only with Accept: text/event-stream
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupportedTransport{})
@@ -299,7 +305,7 @@ func ptr[T any](v T) *T { return &v }
 // or SSE (Accept: text/event-stream). Over a plain POST, gqlgen would
 // answer the first event as if it were a query's result.
 func streams(h http.Header) bool {
-	return h.Get("Upgrade") != "" || strings.Contains(h.Get("Accept"), "text/event-stream")
+	return upgradesToWebsocket(h) || strings.Contains(h.Get("Accept"), "text/event-stream")
 }
 
 var errNeedsStream = gqlerr.BadInput("subscriptions need a websocket (graphql-transport-ws or graphql-ws) or SSE (POST with Accept: text/event-stream)")

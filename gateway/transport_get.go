@@ -25,7 +25,7 @@ type getTransport struct{}
 var _ graphql.Transport = getTransport{}
 
 func (getTransport) Supports(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+	return r.Method == http.MethodGet && !upgradesToWebsocket(r.Header)
 }
 
 func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -88,7 +88,10 @@ func (unsupportedTransport) Supports(*http.Request) bool { return true }
 func (unsupportedTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	w.Header().Set("Content-Type", "application/json")
 	status, msg := http.StatusUnsupportedMediaType, "send GraphQL requests as POST with Content-Type: application/json (or GET for queries)"
-	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+	switch {
+	case upgradesToWebsocket(r.Header): // one detachedWebsocket did not take
+		status, msg = http.StatusBadRequest, "this websocket handshake is malformed: open websockets with a GET carrying Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (RFC 6455)"
+	case r.Method != http.MethodPost && r.Method != http.MethodGet:
 		status = http.StatusMethodNotAllowed
 		w.Header().Set("Allow", "GET, POST")
 	}

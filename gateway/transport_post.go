@@ -23,7 +23,7 @@ type postTransport struct{}
 var _ graphql.Transport = postTransport{}
 
 func (postTransport) Supports(r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "" {
+	if upgradesToWebsocket(r.Header) {
 		return false
 	}
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

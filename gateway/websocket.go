@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/cleverql/gateway/auth"
@@ -29,7 +28,7 @@ const (
 func (g *Gateway) checkOrigin(next http.Handler) http.Handler {
 	allowed := originAllowed(g.opts.AllowedOrigins)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" && !allowed(r) {
+		if upgradesToWebsocket(r.Header) && !allowed(r) {
 			g.writeError(w, r, errOriginNotAllowed)
 			return
 		}
@@ -38,6 +37,20 @@ func (g *Gateway) checkOrigin(next http.Handler) http.Handler {
 }
 
 var errOriginNotAllowed = gqlerr.New(gqlerr.Forbidden, "this origin may not open websockets here: add it to the gateway's allowed origins")
+
+// upgradesToWebsocket reports whether h asks for a websocket (Upgrade:
+// websocket, among others perhaps). Any other Upgrade (h2c, say) leaves a
+// request a plain HTTP one here.
+func upgradesToWebsocket(h http.Header) bool {
+	for _, v := range h.Values("Upgrade") {
+		for p := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // originAllowed is the websocket origin policy: clients that send no Origin
 // (not browsers), same-origin pages, and the allow-list pass; "*" in the
@@ -174,20 +187,4 @@ func (e *subscriptionEnd) run() {
 	if e.metrics != nil {
 		e.metrics.Unsubscribed()
 	}
-}
-
-// sseEndKey holds, in an SSE request's context, where startSubscription
-// puts the subscription's end for sseTransport.
-type sseEndKey struct{}
-
-// sseTransport is gqlgen's SSE transport, ending the request's
-// subscription once gqlgen is done with it, however it stopped: gqlgen may
-// stop (a write that waited out its context, a response it could not
-// encode) without asking the operation for its last response.
-type sseTransport struct{ transport.SSE }
-
-func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	var end *subscriptionEnd
-	defer func() { end.run() }()
-	t.SSE.Do(w, r.WithContext(context.WithValue(r.Context(), sseEndKey{}, &end)), exec)
 }

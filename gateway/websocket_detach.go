@@ -2,13 +2,16 @@ package gateway
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/gorilla/websocket"
 )
 
 // detachedWebsocket is gqlgen's websocket transport with each socket served,
@@ -32,6 +35,31 @@ import (
 type detachedWebsocket struct {
 	transport.Websocket
 	logger *slog.Logger
+}
+
+// Supports takes websocket handshakes only: a GET asking to upgrade to a
+// websocket, with a key and version 13, as gorilla accepts them. gqlgen's
+// takes any request with an Upgrade header (a POST with Upgrade: h2c, a
+// handshake without its key), which gorilla then refuses in words of its
+// own, logged by gqlgen and answered without a contract code. The
+// transports after it answer those: with a contract error, unless one
+// takes the request (sseTransport does, with its Accept header).
+func (detachedWebsocket) Supports(r *http.Request) bool {
+	if r.Method != http.MethodGet || !websocket.IsWebSocketUpgrade(r) {
+		return false
+	}
+	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	if err != nil || len(key) != 16 {
+		return false
+	}
+	for _, v := range r.Header.Values("Sec-WebSocket-Version") {
+		for token := range strings.SplitSeq(v, ",") {
+			if strings.TrimSpace(token) == "13" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // upgradedKey marks a request served by detachedWebsocket: its value, an
