@@ -220,6 +220,35 @@ func TestDocumentsRefusedBeforeValidation(t *testing.T) {
 	}
 }
 
+// A POST body that is not one GraphQL request is refused with the status
+// that says why: 413 when too large, even without a Content-Length (as a
+// chunked body comes), 400 when cut short or followed by anything.
+func TestRequestBodyStatuses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	query := gqlBody("{ zones { name } }", nil)
+	for _, tt := range []struct {
+		name   string
+		body   string
+		status int
+	}{
+		{"a chunked body over 1 MiB", `{"query": "{ zones { name } }", "pad": "` + strings.Repeat("x", 1<<20) + `"}`, http.StatusRequestEntityTooLarge},
+		{"a body cut short", query[:len(query)-3], http.StatusBadRequest},
+		{"a request followed by garbage", query + " garbage", http.StatusBadRequest},
+		{"two requests", query + query, http.StatusBadRequest},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(tt.body))
+		req.ContentLength = -1 // unknown, as with a chunked body
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+		r := e.do(t, req)
+		if r.status != tt.status || len(r.Errors) != 1 || r.Errors[0].code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: HTTP %d, want %d: %.300s", tt.name, r.status, tt.status, r.raw)
+		}
+		assertNothingInternal(t, r)
+	}
+}
+
 // A response holds at most 50 errors and says how many it left out: a
 // small document repeating an unknown directive would draw one error per
 // repetition, a response a hundred times its size.

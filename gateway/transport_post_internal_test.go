@@ -46,8 +46,10 @@ func mockServer(t graphql.Transport, data string, errs gqlerror.List, ext map[st
 
 // postTransport answers exactly as gqlgen's transport.POST does: the same
 // status, content type and bytes, for answers with and without errors,
-// extensions and characters json.Marshal escapes, for bodies it refuses,
-// and for every Accept header.
+// extensions and characters json.Marshal escapes, and for every Accept
+// header. A body that is no GraphQL request gets the same status and
+// content type, and an error of its own: gqlgen's holds Go's words and
+// the body.
 func TestPostTransportAnswersAsGqlgens(t *testing.T) {
 	t.Parallel()
 	answers := []struct {
@@ -92,6 +94,14 @@ func TestPostTransportAnswersAsGqlgens(t *testing.T) {
 				return rec
 			}
 			got, want := do(ours), do(theirs)
+			if r.body == `{"query": 12}` || strings.HasPrefix(r.body, "not json") {
+				if got.Code != want.Code || got.Header().Get("Content-Type") != want.Header().Get("Content-Type") ||
+					!bytes.Contains(got.Body.Bytes(), []byte("not a valid GraphQL request")) || bytes.Contains(got.Body.Bytes(), []byte("<at all>")) {
+					t.Errorf("%s:\ngot  %d %s %s\nwant %d %s and a clear error", name, got.Code, got.Header().Get("Content-Type"), got.Body.Bytes(),
+						want.Code, want.Header().Get("Content-Type"))
+				}
+				continue
+			}
 			if got.Code != want.Code || got.Header().Get("Content-Type") != want.Header().Get("Content-Type") || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
 				t.Errorf("%s:\ngot  %d %s %s\nwant %d %s %s", name, got.Code, got.Header().Get("Content-Type"), got.Body.Bytes(),
 					want.Code, want.Header().Get("Content-Type"), want.Body.Bytes())

@@ -47,7 +47,7 @@ type sseTransport struct {
 }
 
 func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	body, status, refusal := readSSEBody(r)
+	_, body, status, refusal := readRequest(r)
 	if refusal != nil {
 		w.Header().Set("Content-Type", responseContentType(r.Header.Get("Accept")))
 		w.WriteHeader(status)
@@ -65,27 +65,30 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	t.SSE.Do(sw, r, exec)
 }
 
-// readSSEBody reads r's body and checks that it holds one GraphQL request
-// in JSON and nothing after it; if not, it returns the status and the
-// error to answer with, which hold nothing of the body nor of Go's error.
-func readSSEBody(r *http.Request) ([]byte, int, *gqlerror.Error) {
+// readRequest reads r's body and decodes the one GraphQL request in JSON
+// it must hold, with nothing after it; if it does not, it returns the
+// status and the error to answer with (413 for a body too large, 400
+// otherwise), which hold nothing of the body nor of Go's error. body is
+// what was read.
+func readRequest(r *http.Request) (params *graphql.RawParams, body []byte, status int, refusal *gqlerror.Error) {
 	body, err := io.ReadAll(r.Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, http.StatusRequestEntityTooLarge, gqlerr.BadInput("the request body exceeds %d bytes", tooLarge.Limit)
+		return nil, nil, http.StatusRequestEntityTooLarge, gqlerr.BadInput("the request body exceeds %d bytes", tooLarge.Limit)
 	}
 	if err != nil {
-		return nil, http.StatusBadRequest, gqlerr.BadInput("the request body could not be read")
+		return nil, nil, http.StatusBadRequest, gqlerr.BadInput("the request body could not be read")
 	}
+	params = &graphql.RawParams{}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // as gqlgen decodes it
-	if err := dec.Decode(&graphql.RawParams{}); err != nil {
-		return nil, http.StatusBadRequest, errNotOneRequest
+	if err := dec.Decode(params); err != nil {
+		return nil, nil, http.StatusBadRequest, errNotOneRequest
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) { // gqlgen would ignore what follows the object
-		return nil, http.StatusBadRequest, errNotOneRequest
+		return nil, nil, http.StatusBadRequest, errNotOneRequest
 	}
-	return body, 0, nil
+	return params, body, 0, nil
 }
 
 var errNotOneRequest = gqlerr.BadInput(`the request body is not a valid GraphQL request: send one JSON object {"query": "…", "variables": {…}}`)
