@@ -240,9 +240,9 @@ func TestNonWebsocketUpgrades(t *testing.T) {
 	})
 
 	others := []struct {
-		name     string
-		req      *http.Request
-		served   bool // else it is refused
+		name   string
+		req    *http.Request
+		served bool // else it is refused
 	}{
 		{"POST with Upgrade: h2c", h2c(queryRequest(t, upstreamtest.TokenAlice, `{ zones { name } }`, nil)), true},
 		{"handshake without a key", handshake(nil), false},
