@@ -73,6 +73,9 @@ type Options struct {
 	MaxWebsocketMessage int64
 	// WebsocketKeepAlive is how often a websocket is pinged (0: 10 s).
 	WebsocketKeepAlive time.Duration
+	// WebsocketInitTimeout is how long a new websocket may take to send
+	// connection_init before it is closed (0: 10 s).
+	WebsocketInitTimeout time.Duration
 	// WebsocketPeerTimeout is how long a websocket peer may send nothing,
 	// not even a pong, before it is disconnected (0: two keep-alive periods).
 	WebsocketPeerTimeout time.Duration
@@ -212,7 +215,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		// PingPongInterval stay 0).
 		Implementation:   newGorillaWebsocket(10*time.Second, cmp.Or(g.opts.WebsocketKeepAlive, 10*time.Second), g.opts.WebsocketPeerTimeout, &g.long),
 		InitFunc:         g.websocketInit,
-		InitTimeout:      10 * time.Second, // sockets that never send connection_init are closed
+		InitTimeout:      cmp.Or(g.opts.WebsocketInitTimeout, 10*time.Second), // sockets that never send connection_init are closed
 		PayloadReadLimit: ptr(cmp.Or(g.opts.MaxWebsocketMessage, 64<<10)),
 	}})
 	srv.AddTransport(sseTransport{SSE: transport.SSE{KeepAlivePingInterval: cmp.Or(g.opts.SSEKeepAlive, 10*time.Second)}, writeTimeout: cmp.Or(g.opts.SSEWriteTimeout, 10*time.Second)}) // before POST: both take POST, SSE only with Accept: text/event-stream

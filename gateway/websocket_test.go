@@ -191,6 +191,23 @@ func TestWebsocketInitWithAPayloadThatIsNoObject(t *testing.T) {
 	}
 }
 
+// A socket that never sends connection_init is closed once its time to
+// do so has passed.
+func TestWebsocketInitTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(o *gateway.Options) { o.WebsocketInitTimeout = 50 * time.Millisecond })
+	srv := newServer(t, e.gw)
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var ce *websocket.CloseError
+	if err := closedWith(c); !errors.As(err, &ce) {
+		t.Fatalf("a silent socket: %v, want it closed", err)
+	}
+}
+
 func TestWebsocketAnonymousSubscriberGetsUnauthenticated(t *testing.T) {
 	t.Parallel()
 	fake, srv := wsEnv(t)
