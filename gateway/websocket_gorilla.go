@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"cmp"
 	"encoding"
 	"encoding/json"
@@ -101,6 +102,8 @@ type gorillaConn struct {
 	heard       atomic.Int64 // when the peer last sent a frame, Unix ns
 	closed      atomic.Bool
 	closeSent   atomic.Bool // a close frame was written
+
+	ops operations // protocol state (see websocket_protocol.go)
 }
 
 var (
@@ -111,6 +114,7 @@ var (
 
 func (c *gorillaConn) Close() error {
 	c.closed.Store(true)
+	c.ops.socketClosed()
 	if t := c.pinger.Load(); t != nil {
 		t.Stop()
 	}
@@ -133,17 +137,32 @@ func (c *gorillaConn) finish() {
 	_ = c.Close()
 }
 
-// NextReader returns the next message; a normal close by the peer is
-// transport.ErrWebsocketClosed, as gqlgen expects.
+// NextReader returns the next message that keeps the protocol, read
+// whole ([gorillaConn.admit] decides); a normal close by the peer is
+// transport.ErrWebsocketClosed, as gqlgen expects. A message that breaks
+// the protocol closes the socket, and returns an error.
 func (c *gorillaConn) NextReader() (int, io.Reader, error) {
-	typ, r, err := c.conn.NextReader()
-	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived, websocket.CloseGoingAway) {
-		return typ, nil, transport.ErrWebsocketClosed
+	for {
+		typ, r, err := c.conn.NextReader()
+		var msg []byte
+		if err == nil {
+			c.heard.Store(time.Now().UnixNano())
+			msg, err = io.ReadAll(r)
+		}
+		if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived, websocket.CloseGoingAway) {
+			return typ, nil, transport.ErrWebsocketClosed
+		}
+		if err != nil {
+			return typ, nil, err
+		}
+		pass, err := c.admit(typ, msg)
+		if err != nil {
+			return typ, nil, err
+		}
+		if pass {
+			return typ, bytes.NewReader(msg), nil
+		}
 	}
-	if err == nil {
-		c.heard.Store(time.Now().UnixNano())
-	}
-	return typ, r, err
 }
 
 // startKeepAlive pings the peer every period from a timer, so that an idle
@@ -207,10 +226,17 @@ func (c *gorillaConn) WriteJSON(v any) error {
 	defer messageBuffers.put(buf)
 	b, ok := appendMessage(*buf, v)
 	*buf = b
-	if ok {
-		return c.conn.WriteMessage(websocket.TextMessage, b) // copies b into the frame
+	if !ok {
+		return c.conn.WriteJSON(v)
 	}
-	return c.conn.WriteJSON(v)
+	err := c.conn.WriteMessage(websocket.TextMessage, b) // copies b into the frame
+	// gqlgen is done with an operation once it writes its end, sent or
+	// not. Its id is freed after the write, not before, for a subscribe
+	// that waits to reuse it (see operations.running).
+	if endsOperation(b) {
+		c.ops.ended(b)
+	}
+	return err
 }
 
 // messageBuffers hold messages while they are written: a log event costs
