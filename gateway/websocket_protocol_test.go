@@ -12,16 +12,6 @@ import (
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
-// wantClose fails the test unless c ends with a close frame of code.
-func wantClose(t *testing.T, c *websocket.Conn, code int) {
-	t.Helper()
-	err := closedWith(c)
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != code {
-		t.Fatalf("got %v, want close %d", err, code)
-	}
-}
-
 // waitNoStreams fails the test unless the fake's upstream log streams all
 // close within 5 s.
 func waitNoStreams(t *testing.T, fake *upstreamtest.Server) {
@@ -68,11 +58,7 @@ func TestLegacyDuplicateIDCloses4409(t *testing.T) {
 func TestWebsocketSubscribeBeforeAckCloses4401(t *testing.T) {
 	t.Parallel()
 	_, srv := wsEnv(t)
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, srv)
 	send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ zones { name } }"}})
 	wantClose(t, c, 4401)
 }
@@ -177,11 +163,7 @@ func TestWebsocketReusesACompletedID(t *testing.T) {
 func TestWebsocketPingBeforeInit(t *testing.T) {
 	t.Parallel()
 	_, srv := wsEnv(t)
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, srv)
 	send(t, c, map[string]any{"type": "pong"})
 	send(t, c, map[string]any{"id": "1", "type": "complete"})
 	send(t, c, map[string]any{"type": "ping", "payload": map[string]any{"n": 1}})

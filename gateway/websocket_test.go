@@ -41,6 +41,18 @@ func wsDial(t testing.TB, srv *httptest.Server, subprotocol string, header http.
 	return d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql", header)
 }
 
+// dialRaw opens a graphql-transport-ws socket on /graphql and sends
+// nothing: the test speaks for the client. It is closed when the test ends.
+func dialRaw(t testing.TB, srv *httptest.Server) *websocket.Conn {
+	t.Helper()
+	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
 type wsMessage struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
@@ -81,6 +93,16 @@ func closedWith(c *websocket.Conn) error {
 		if _, _, err := c.ReadMessage(); err != nil {
 			return err
 		}
+	}
+}
+
+// wantClose fails the test unless c ends with a close frame of code.
+func wantClose(t *testing.T, c *websocket.Conn, code int) {
+	t.Helper()
+	err := closedWith(c)
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != code {
+		t.Fatalf("got %v, want close %d", err, code)
 	}
 }
 
@@ -145,17 +167,9 @@ func TestWebsocketProtocols(t *testing.T) {
 func TestWebsocketBadTokenCloses4403(t *testing.T) {
 	t.Parallel()
 	_, srv := wsEnv(t)
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, srv)
 	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer x\r\nInjected: yes"}})
-	err = closedWith(c)
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != 4403 {
-		t.Fatalf("got %v, want close 4403", err)
-	}
+	wantClose(t, c, 4403)
 }
 
 // A connection_init whose payload is no object (gqlgen gives up on it
@@ -165,17 +179,9 @@ func TestWebsocketInitWithAPayloadThatIsNoObject(t *testing.T) {
 	t.Parallel()
 	e, srv := observedEnv(t)
 	for _, payload := range []any{"abc", []any{1}, 42} {
-		c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dialRaw(t, srv)
 		send(t, c, map[string]any{"type": "connection_init", "payload": payload})
-		err = closedWith(c)
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != 4400 {
-			t.Errorf("payload %v: got %v, want close 4400", payload, err)
-		}
-		_ = c.Close()
+		wantClose(t, c, 4400)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -197,11 +203,7 @@ func TestWebsocketInitTimeout(t *testing.T) {
 	t.Parallel()
 	e := newEnvWith(t, func(o *gateway.Options) { o.WebsocketInitTimeout = 50 * time.Millisecond })
 	srv := newServer(t, e.gw)
-	c, _, err := wsDial(t, srv, "graphql-transport-ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, srv)
 	var ce *websocket.CloseError
 	if err := closedWith(c); !errors.As(err, &ce) {
 		t.Fatalf("a silent socket: %v, want it closed", err)
@@ -296,9 +298,5 @@ func TestWebsocketReadLimit(t *testing.T) {
 	c := connect(t, srv, nil)
 	huge := strings.Repeat("x", 100<<10)
 	_ = c.WriteJSON(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": "{ zones { name } } #" + huge}})
-	err := closedWith(c)
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
-		t.Fatalf("got %v, want close 1009 (message too big)", err)
-	}
+	wantClose(t, c, websocket.CloseMessageTooBig)
 }
