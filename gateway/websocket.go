@@ -41,10 +41,14 @@ var errOriginNotAllowed = gqlerr.New(gqlerr.Forbidden, "this origin may not open
 // upgradesToWebsocket reports whether h asks for a websocket (Upgrade:
 // websocket, among others perhaps). Any other Upgrade (h2c, say) leaves a
 // request a plain HTTP one here.
-func upgradesToWebsocket(h http.Header) bool {
-	for _, v := range h.Values("Upgrade") {
+func upgradesToWebsocket(h http.Header) bool { return headerHasToken(h, "Upgrade", "websocket") }
+
+// headerHasToken reports whether one of h's name headers, a
+// comma-separated list, holds token (in any case, as HTTP tokens are).
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
 		for p := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(p), "websocket") {
+			if strings.EqualFold(strings.TrimSpace(p), token) {
 				return true
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -52,14 +51,7 @@ func (detachedWebsocket) Supports(r *http.Request) bool {
 	if err != nil || len(key) != 16 {
 		return false
 	}
-	for _, v := range r.Header.Values("Sec-WebSocket-Version") {
-		for token := range strings.SplitSeq(v, ",") {
-			if strings.TrimSpace(token) == "13" {
-				return true
-			}
-		}
-	}
-	return false
+	return headerHasToken(r.Header, "Sec-WebSocket-Version", "13")
 }
 
 // upgradedKey marks a request served by detachedWebsocket: its value, an
