@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/cleverql/gateway/graph/gqlerr"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -62,6 +64,34 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
 }
+
+// readRequest reads r's body and decodes the one GraphQL request in JSON
+// it must hold, with nothing after it; if it does not, it returns the
+// status and the error to answer with (413 for a body too large, 400
+// otherwise), which hold nothing of the body nor of Go's error. body is
+// what was read.
+func readRequest(r *http.Request) (params *graphql.RawParams, body []byte, status int, refusal *gqlerror.Error) {
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, nil, http.StatusRequestEntityTooLarge, gqlerr.BadInput("the request body exceeds %d bytes", tooLarge.Limit)
+	}
+	if err != nil {
+		return nil, nil, http.StatusBadRequest, gqlerr.BadInput("the request body could not be read")
+	}
+	params = &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // as gqlgen decodes it
+	if err := dec.Decode(params); err != nil {
+		return nil, nil, http.StatusBadRequest, errNotOneRequest
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) { // gqlgen would ignore what follows the object
+		return nil, nil, http.StatusBadRequest, errNotOneRequest
+	}
+	return params, body, 0, nil
+}
+
+var errNotOneRequest = gqlerr.BadInput(`the request body is not a valid GraphQL request: send one JSON object {"query": "…", "variables": {…}}`)
 
 // responseContentType is the media type of the answer to a request that
 // accepts accept, as gqlgen's transports choose it: application/json,

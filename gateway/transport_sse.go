@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -13,8 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/cleverql/gateway/graph/gqlerr"
 )
 
 // sseEndKey holds, in an SSE request's context, where startSubscription
@@ -64,34 +61,6 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	r.Body = io.NopCloser(bytes.NewReader(body)) // gqlgen reads it again: it can only succeed
 	t.SSE.Do(sw, r, exec)
 }
-
-// readRequest reads r's body and decodes the one GraphQL request in JSON
-// it must hold, with nothing after it; if it does not, it returns the
-// status and the error to answer with (413 for a body too large, 400
-// otherwise), which hold nothing of the body nor of Go's error. body is
-// what was read.
-func readRequest(r *http.Request) (params *graphql.RawParams, body []byte, status int, refusal *gqlerror.Error) {
-	body, err := io.ReadAll(r.Body)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, nil, http.StatusRequestEntityTooLarge, gqlerr.BadInput("the request body exceeds %d bytes", tooLarge.Limit)
-	}
-	if err != nil {
-		return nil, nil, http.StatusBadRequest, gqlerr.BadInput("the request body could not be read")
-	}
-	params = &graphql.RawParams{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // as gqlgen decodes it
-	if err := dec.Decode(params); err != nil {
-		return nil, nil, http.StatusBadRequest, errNotOneRequest
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) { // gqlgen would ignore what follows the object
-		return nil, nil, http.StatusBadRequest, errNotOneRequest
-	}
-	return params, body, 0, nil
-}
-
-var errNotOneRequest = gqlerr.BadInput(`the request body is not a valid GraphQL request: send one JSON object {"query": "…", "variables": {…}}`)
 
 // sseWriter is the writer gqlgen streams an SSE response through. Each
 // write and flush has timeout to complete (a write deadline on the
