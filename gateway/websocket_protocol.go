@@ -83,8 +83,44 @@ func (c *gorillaConn) reject(code int, reason string) error {
 
 // clientMessage is what the adapter reads of a client's message.
 type clientMessage struct {
-	Type string  `json:"type"`
-	ID   *string `json:"id"`
+	Type    string          `json:"type"`
+	ID      *string         `json:"id"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// subscribePayload is a subscribe's payload as PROTOCOL.md shapes it:
+// query a string; variables and extensions objects or null; operationName
+// a string or null. The query may be left out only for a persisted query,
+// which extensions then names.
+type subscribePayload struct {
+	Query         *string         `json:"query"`
+	OperationName *string         `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// badSubscribePayload says what is wrong with a subscribe's payload; ""
+// when nothing is. gqlgen would answer a payload it cannot decode with an
+// error message ("invalid json") and one without a query with a GraphQL
+// error: the protocol closes the socket on a message of another shape.
+func badSubscribePayload(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '{' {
+		return "Invalid message received: a subscribe's payload must be an object"
+	}
+	var p subscribePayload
+	if json.Unmarshal(raw, &p) != nil || !objectOrNull(p.Variables) || !objectOrNull(p.Extensions) {
+		return "Invalid message received: a subscribe's payload has a field of the wrong type"
+	}
+	if p.Query == nil && (len(p.Extensions) == 0 || p.Extensions[0] != '{') {
+		return "Invalid message received: a subscribe's payload must hold a query"
+	}
+	return ""
+}
+
+// objectOrNull reports whether raw, valid JSON or nothing, is an object,
+// null, or left out.
+func objectOrNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || raw[0] == '{' || string(raw) == "null"
 }
 
 // admit decides on one message the client sent: pass hands it to gqlgen;
@@ -121,6 +157,9 @@ func (c *gorillaConn) admit(frame int, msg []byte) (pass bool, err error) {
 		// answered it: initialised means acknowledged here.
 		if !op.initialised {
 			return false, c.reject(closeUnauthorized, "Unauthorized")
+		}
+		if bad := badSubscribePayload(m.Payload); bad != "" {
+			return false, c.reject(closeBadRequest, bad)
 		}
 		return true, c.start(*m.ID)
 	case "complete":

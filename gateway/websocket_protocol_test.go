@@ -2,7 +2,11 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +97,17 @@ func TestWebsocketInvalidMessagesClose4400(t *testing.T) {
 		"an id that is no string": {websocket.TextMessage, `{"id":1,"type":"subscribe","payload":{"query":"{ zones { name } }"}}`},
 		"complete without an id":  {websocket.TextMessage, `{"type":"complete"}`},
 		"a binary frame":          {websocket.BinaryMessage, subscribe},
+		// A subscribe's payload of another shape than PROTOCOL.md's:
+		// gqlgen would answer with an error message, or a GraphQL error.
+		"subscribe without a payload":            {websocket.TextMessage, `{"id":"1","type":"subscribe"}`},
+		"a payload that is no object":            {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":"{ zones { name } }"}`},
+		"a payload of null":                      {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":null}`},
+		"a query that is no string":              {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":{"query":5}}`},
+		"no query":                               {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":{"variables":{}}}`},
+		"variables that are no object":           {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":{"query":"{ zones { name } }","variables":[1]}}`},
+		"an operationName that is no string":     {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":{"query":"{ zones { name } }","operationName":1}}`},
+		"extensions that are no object":          {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":{"query":"{ zones { name } }","extensions":"x"}}`},
+		"no query, and extensions that are null": {websocket.TextMessage, `{"id":"1","type":"subscribe","payload":{"extensions":null}}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := connect(t, srv, nil)
@@ -105,6 +120,36 @@ func TestWebsocketInvalidMessagesClose4400(t *testing.T) {
 				t.Fatalf("got %v, want close 4400 Invalid message received", err)
 			}
 		})
+	}
+}
+
+// Payloads of the protocol's shape pass, however they are spaced, with
+// null for what they leave out, or without a query when they name a
+// persisted query.
+func TestWebsocketSubscribePayloadsThatPass(t *testing.T) {
+	t.Parallel()
+	_, srv := wsEnv(t)
+	const query = "{ zones { name } }"
+	sum := sha256.Sum256([]byte(query))
+	apq := `{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+	c := connect(t, srv, nil)
+	for id, payload := range []string{
+		` { "query" : "` + query + `" , "variables" : null, "operationName" : null, "extensions" : null } `,
+		`{"query":"` + query + `","variables":{},"operationName":"","extensions":{}}`,
+		`{"query":"` + query + `","extensions":` + apq + `}`, // registers it
+		`{"extensions":` + apq + `}`,
+		`{"query":null,"extensions":` + apq + `}`,
+	} {
+		msg := fmt.Sprintf(`{"id":"%d","type":"subscribe","payload":%s}`, id, payload)
+		if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if m := read(t, c); m.Type != "next" || m.ID != strconv.Itoa(id) || !strings.Contains(string(m.Payload), `"zones"`) {
+			t.Fatalf("payload %s: got %+v, want the zones", payload, m)
+		}
+		if m := read(t, c); m.Type != "complete" {
+			t.Fatalf("payload %s: got %+v, want complete", payload, m)
+		}
 	}
 }
 
