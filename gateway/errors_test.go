@@ -201,7 +201,19 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		{"negative limit", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(limit: -1) { number } } }"}`, "must be between 1 and 10000"},
 		{"since after until", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(since: \"2026-02-01T00:00:00Z\", until: \"2026-01-01T00:00:00Z\") { number } } }"}`, "since"},
 		{"bad time", `{"query": "{ organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(since: \"yesterday\") { number } } }"}`, "RFC 3339"},
-		{"wrong variable type", `{"query": "query($l: Int) { organisation(id: \"x\") { invoices(limit: $l) { number } } }", "variables": {"l": "ten"}}`, "cannot use string as Int"},
+		{"wrong variable type", `{"query": "query($l: Int) { organisation(id: \"x\") { invoices(limit: $l) { number } } }", "variables": {"l": "ten"}}`, "variable \"$l\": must be a whole number between -2147483648 and 2147483647, got a string"},
+		// gqlparser's words for these were "cannot use value 0 as Int",
+		// "cannot use string as Int" (a number in an input object) and
+		// "operation  not found"; the limit of 3e9 was measured as a
+		// complexity of 3,000,000,002.
+		{"Int variable of 1.5", `{"query": "query($l: Int) { organisation(id: \"x\") { invoices(limit: $l) { number } } }", "variables": {"l": 1.5}}`, "variable \"$l\": must be a whole number between -2147483648 and 2147483647, got 1.5"},
+		{"Int variable of 1e20", `{"query": "query($l: Int) { organisation(id: \"x\") { invoices(limit: $l) { number } } }", "variables": {"l": 1e20}}`, "got 1e20"},
+		{"Int variable beyond 32 bits", `{"query": "query($l: Int) { organisation(id: \"x\") { invoices(limit: $l) { number } } }", "variables": {"l": 3000000000}}`, "got 3000000000"},
+		{"Int in an input object", `{"query": "query($f: InstanceFilter) { application(ownerId: \"o\", id: \"a\") { instances(filter: $f) { id } } }", "variables": {"f": {"limit": 2.5}}}`, "variable \"$f\": limit: must be a whole number"},
+		{"Int argument beyond 32 bits", `{"query": "{ organisation(id: \"x\") { invoices(limit: 3000000000) { number } } }"}`, "argument \"limit\" of invoices: must be a whole number between"},
+		{"two operations, no operationName", `{"query": "query A { zones { name } } query B { zones { city } }"}`, "the document holds 2 operations (\"A\", \"B\"): operationName must name the one to run"},
+		{"an operationName of none", `{"query": "query A { zones { name } } { zones { city } }", "operationName": "C"}`, "no operation named \"C\"; it holds \"A\", one without a name"},
+		{"fragments only", `{"query": "fragment F on Zone { name }"}`, "the document holds no operation"},
 	}
 	for _, tt := range tests {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(tt.body))
@@ -222,5 +234,31 @@ func TestBadRequestsGetClearErrors(t *testing.T) {
 		if strings.Contains(string(r.raw), "could not be decoded") {
 			t.Errorf("%s: internal decoder text reached the client: %s", tt.name, r.raw)
 		}
+	}
+}
+
+// A whole number written as a float is an Int, as the GraphQL
+// specification coerces it (graphql-js does; gqlparser alone refused 2.0
+// with "cannot use value 0 as Int"), at the top of the variables and in an
+// input object.
+func TestWholeIntsWrittenAsFloats(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	query := `query($l: Int, $f: InstanceFilter) { organisation(id: \"` + upstreamtest.OrgAcme + `\") { invoices(limit: $l) { number } } application(ownerId: \"` + upstreamtest.OrgAcme + `\", id: \"` + upstreamtest.AcmeFirstAppID + `\") { instances(filter: $f) { id } } }`
+	body := `{"query": "` + query + `", "variables": {"l": 2.0, "f": {"limit": 1e0}}}`
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+upstreamtest.TokenAlice)
+	r := e.do(t, req)
+	if len(r.Errors) != 0 {
+		t.Fatalf("got %s, want no error", r.raw)
+	}
+	invoices, _ := r.Data["organisation"].(map[string]any)["invoices"].([]any)
+	if n := len(invoices); n != 2 {
+		t.Errorf("%d invoices, want 2 (limit 2.0): %s", n, r.raw)
+	}
+	instances, _ := r.Data["application"].(map[string]any)["instances"].([]any)
+	if n := len(instances); n != 1 {
+		t.Errorf("%d instances, want 1 (limit 1e0): %s", n, r.raw)
 	}
 }

@@ -46,25 +46,40 @@ const (
 // it, a document longer than MaxTokens or whose validation would merge too
 // much (see [CheckDocument]). A document in Documents passed already, so
 // the check costs a cache lookup; one that does not parse is left to gqlgen,
-// whose error says where.
+// whose error says where. It then picks the operation, and checks the
+// numbers among its variables (see variables.go).
 func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if p.Query == "" {
 		return nil
 	}
+	doc, err := e.document(ctx, p.Query)
+	if err != nil || doc == nil {
+		return err
+	}
+	op, err := operation(doc, p.OperationName)
+	if err != nil {
+		return err
+	}
+	return e.checkVariables(op, p)
+}
+
+// document returns query's syntax tree: from Documents, or parsed and
+// checked; nil when it does not parse.
+func (e *Extension) document(ctx context.Context, query string) (*ast.QueryDocument, *gqlerror.Error) {
 	if e.Documents != nil {
-		if _, ok := e.Documents.Get(ctx, p.Query); ok {
-			return nil
+		if doc, ok := e.Documents.Get(ctx, query); ok {
+			return doc, nil
 		}
 	}
 	maxTokens := cmp.Or(e.Limits.MaxTokens, DefaultMaxTokens)
-	if tokensOver(p.Query, maxTokens) {
-		return tooComplex("the document is longer than %d tokens, the most allowed", maxTokens)
+	if tokensOver(query, maxTokens) {
+		return nil, tooComplex("the document is longer than %d tokens, the most allowed", maxTokens)
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return CheckDocument(doc)
+	return doc, CheckDocument(doc)
 }
 
 // tokensOver reports whether query has more than n tokens (punctuation,

@@ -108,7 +108,11 @@ func TestDocumentsBeforeValidation(t *testing.T) {
 	if err := e.MutateOperationParameters(ctx, &graphql.RawParams{Query: repeated}); err == nil {
 		t.Fatal("a field repeated 3,000 times passed")
 	}
-	docs.Add(ctx, repeated, &ast.QueryDocument{})
+	doc, perr := parser.ParseQuery(&ast.Source{Input: repeated})
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	docs.Add(ctx, repeated, doc)
 	if err := e.MutateOperationParameters(ctx, &graphql.RawParams{Query: repeated}); err != nil {
 		t.Errorf("a document in the cache was checked again: %v", err)
 	}

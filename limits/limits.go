@@ -80,6 +80,14 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 		return tooComplex("the query selects %d root fields; at most %d are allowed", m.RootFields, l.MaxRootFields)
 	case m.Aliases > l.MaxAliases:
 		return tooComplex("the query uses %d aliases; at most %d are allowed", m.Aliases, l.MaxAliases)
+	}
+	// Arguments before complexity: a limit of 3,000,000,000 is a bad
+	// argument, not a complex query.
+	c := argChecker{schema: e.schema, vars: rc.Variables, rules: e.Rules, idCheck: e.IDCheck}
+	if err := c.check(rc.Operation.SelectionSet, rc.Doc.Fragments, 0); err != nil {
+		return err
+	}
+	switch {
 	case m.Complexity > l.MaxComplexity:
 		return tooComplex("the query's complexity is %d; at most %d is allowed (lists count %d items unless a limit argument says fewer)", m.Complexity, l.MaxComplexity, ListCost)
 	case m.IntrospectionDepth > 0 && rc.DisableIntrospection:
@@ -94,8 +102,7 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 	if rc.Operation.Operation == ast.Subscription && !singleRootField(rc.Operation.SelectionSet, rc.Doc.Fragments) {
 		return &gqlerror.Error{Message: "a subscription selects exactly one root field, under one name, without @skip or @include", Extensions: map[string]any{"code": BadInputCode}}
 	}
-	c := argChecker{schema: e.schema, vars: rc.Variables, rules: e.Rules, idCheck: e.IDCheck}
-	return c.check(rc.Operation.SelectionSet, rc.Doc.Fragments, 0)
+	return nil
 }
 
 // singleRootField reports whether a subscription's selection set answers
