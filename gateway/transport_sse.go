@@ -67,8 +67,7 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 // connection); a write that fails cancels the stream's context, which
 // ends its subscription, and no later write is tried. net/http's HTTP/1
 // server cancels the request's context as well when a write to the
-// connection fails; this does not count on it, though it is what notices
-// a failed flush: statusWriter's Flush returns no error.
+// connection fails; this does not count on it.
 //
 // gqlgen writes from two goroutines, the operation's and its keep-alive's,
 // which it serialises; close makes sure neither writes once the handler
