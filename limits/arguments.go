@@ -54,7 +54,7 @@ func NonNegativeWhole(v any) error {
 		f = n
 	}
 	if f < 0 || f != math.Trunc(f) || f > 1<<53 {
-		return fmt.Errorf("must be a whole, non-negative number, got %v", v)
+		return fmt.Errorf("must be a whole number from 0 to 9007199254740992 (2^53: beyond it, the upstream's JSON numbers are not exact), got %v", v)
 	}
 	return nil
 }

@@ -98,3 +98,18 @@ func TestOperationIsPickedWithClearErrors(t *testing.T) {
 		}
 	}
 }
+
+// NonNegativeWhole's error states its bounds, which are not the type's.
+func TestNonNegativeWholeStatesItsBounds(t *testing.T) {
+	for _, v := range []any{float64(1<<53 + 2), float64(-1), 0.5, int64(-3)} {
+		err := limits.NonNegativeWhole(v)
+		if err == nil || !strings.Contains(err.Error(), "from 0 to 9007199254740992") {
+			t.Errorf("%v: got %v, want an error with the bounds", v, err)
+		}
+	}
+	for _, v := range []any{float64(1 << 53), float64(0), int64(60)} {
+		if err := limits.NonNegativeWhole(v); err != nil {
+			t.Errorf("%v: %v", v, err)
+		}
+	}
+}
