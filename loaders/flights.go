@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"log"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,9 +47,12 @@ import (
 // whole gateway, shared by the [Options] of all its responses.
 type Flights struct {
 	calls  inflight.Group[flightKey, any]
-	mu     sync.Mutex           // guards writes
+	mu     sync.Mutex           // guards writes and forgot
 	writes map[string]time.Time // token → when its last mutation ended
-	joined func(kind string)    // may be nil
+	// forgot is the latest write forgotten: a caller without an entry in
+	// writes is taken to have written then, which can only deny a join.
+	forgot time.Time
+	joined func(kind string) // may be nil
 }
 
 // NewFlights returns an empty Flights; joined, when not nil, is told the
@@ -57,12 +61,12 @@ func NewFlights(joined func(kind string)) *Flights {
 	return &Flights{writes: map[string]time.Time{}, joined: joined}
 }
 
-// writesKept bounds the tokens whose last write Flights remembers; past it,
-// writes older than forgetWrites are forgotten (no call lasts that long).
-const (
-	writesKept   = 4096
-	forgetWrites = 5 * time.Minute
-)
+// writesKept bounds the callers whose last write Flights remembers: past
+// it, the older half is forgotten at once (see Flights.forgot). Any
+// mutation counts, one refused for a bad token too, so the bound must not
+// depend on time: 10,000 mutations a second, each with a token of its
+// own, would otherwise fill it as fast as they come.
+const writesKept = 4096
 
 // Wrote records that a mutation of token has ended: calls in flight since
 // before now are not joined by that caller's later responses.
@@ -72,11 +76,26 @@ func (fs *Flights) Wrote(token string) {
 	defer fs.mu.Unlock()
 	fs.writes[token] = now
 	if len(fs.writes) > writesKept {
-		for tok, at := range fs.writes {
-			if now.Sub(at) > forgetWrites {
-				delete(fs.writes, tok)
-			}
+		fs.forgetOlderHalf()
+	}
+}
+
+// forgetOlderHalf forgets the writes at or before the median one: a sort
+// every writesKept/2 writes. fs.mu is held.
+func (fs *Flights) forgetOlderHalf() {
+	times := make([]time.Time, 0, len(fs.writes))
+	for _, at := range fs.writes {
+		times = append(times, at)
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	cut := times[len(times)/2-1]
+	for tok, at := range fs.writes {
+		if !at.After(cut) {
+			delete(fs.writes, tok)
 		}
+	}
+	if cut.After(fs.forgot) {
+		fs.forgot = cut
 	}
 }
 
@@ -85,9 +104,16 @@ func (fs *Flights) Wrote(token string) {
 // an execution) that started at started if it started after the response
 // began, or if no write of the caller ended since it started.
 func (fs *Flights) MayJoin(token string, begun, started time.Time) bool {
+	if !started.Before(begun) {
+		return true
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return !started.Before(begun) || fs.writes[token].Before(started)
+	last, ok := fs.writes[token]
+	if !ok {
+		last = fs.forgot
+	}
+	return last.Before(started)
 }
 
 // InFlight returns how many calls responses may join, and how many
