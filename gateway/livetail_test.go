@@ -330,3 +330,23 @@ func slowClient(t *testing.T, since string) {
 		t.Errorf("after the error: %s %s", m.Type, m.Payload)
 	}
 }
+
+// A client that leaves while its live tail's upstream stream opens leaves
+// no stream behind, on an application that logs nothing too (the hub used
+// to keep such a stream, on heartbeats, until a line came: for good).
+func TestLiveTailLeftDuringItsOpenClosesItsStream(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := newServer(t, e.gw)
+	e.fake.SetHeartbeatInterval(200 * time.Millisecond) // the stream stays alive on heartbeats
+	e.fake.SetLatency(300 * time.Millisecond)           // the open takes 300 ms
+	for i := range 10 {
+		c := connect(t, srv, map[string]any{"Authorization": "Bearer " + upstreamtest.TokenAlice})
+		vars := logVars(map[string]any{"contains": fmt.Sprintf("never-matches-%d", i)}) // a topic of its own
+		send(t, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": logsSubscription, "variables": vars}})
+		time.Sleep(100 * time.Millisecond) // the open is under way
+		_ = c.Close()
+	}
+	time.Sleep(500 * time.Millisecond) // every open has answered
+	waitNoStreams(t, e.fake)
+}

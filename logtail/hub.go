@@ -170,18 +170,27 @@ func (h *Hub) Join(ctx context.Context, key string, open Opener) (*Feed, error) 
 		}
 		h.mu.Unlock()
 		if !found {
-			t.start(ctx, open)
-		}
-		select {
-		case <-t.ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+			t.start(ctx, open) // ready once it returns
+		} else {
+			select {
+			case <-t.ready:
+			case <-ctx.Done(): // the topic's opener goes on without us
+				return nil, ctx.Err()
+			}
 		}
 		if t.err != nil {
 			return nil, t.err
 		}
 		f := &Feed{wake: make(chan struct{}, 1), done: ctx.Done(), topic: t}
 		if t.add(f) {
+			if err := ctx.Err(); err != nil {
+				// The subscriber left while the stream opened. Only a
+				// subscriber's leaving, or a line, closes a topic: a topic
+				// left with none, on a quiet application, would keep its
+				// upstream stream for good.
+				f.Leave()
+				return nil, err
+			}
 			return f, nil
 		}
 		// The topic ended between lookup and join: look again.
