@@ -23,14 +23,21 @@ func TokenFrom(ctx context.Context) string {
 	return tok
 }
 
+// MaxTokenBytes bounds an Authorization value. Clever Cloud's tokens are a
+// few hundred bytes; net/http takes headers of up to 1 MiB, and a token is
+// hashed on every upstream call, sent with each, and kept (as a digest) by
+// what is shared per caller.
+const MaxTokenBytes = 8 << 10
+
 // Normalize turns what a caller sent into an Authorization value to forward:
 // surrounding space is trimmed and a bare token (no scheme, as people paste
 // it into a playground) becomes "Bearer <token>". It returns "" for a value
 // that cannot be a token: empty, a scheme alone ("Bearer", which would
-// otherwise go out as "Bearer Bearer"), or holding control characters.
+// otherwise go out as "Bearer Bearer"), longer than MaxTokenBytes, or
+// holding control characters.
 func Normalize(header string) string {
 	v := strings.TrimSpace(header)
-	if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) ||
+	if v == "" || len(v) > MaxTokenBytes || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) ||
 		strings.EqualFold(v, "Bearer") || strings.EqualFold(v, "OAuth") {
 		return ""
 	}

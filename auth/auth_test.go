@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cleverql/gateway/auth"
@@ -19,6 +20,8 @@ func TestNormalize(t *testing.T) {
 		"Bearer":                       "",
 		"bearer   ":                    "",
 		"OAuth":                        "",
+		"Bearer " + strings.Repeat("a", auth.MaxTokenBytes-7): "Bearer " + strings.Repeat("a", auth.MaxTokenBytes-7),
+		"Bearer " + strings.Repeat("a", auth.MaxTokenBytes-6): "",
 	}
 	for in, want := range tests {
 		if got := auth.Normalize(in); got != want {

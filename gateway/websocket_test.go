@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/cleverql/gateway/auth"
 	"github.com/cleverql/gateway/gateway"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
@@ -167,9 +168,31 @@ func TestWebsocketProtocols(t *testing.T) {
 func TestWebsocketBadTokenCloses4403(t *testing.T) {
 	t.Parallel()
 	_, srv := wsEnv(t)
-	c := dialRaw(t, srv)
-	send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer x\r\nInjected: yes"}})
-	wantClose(t, c, 4403)
+	for _, tok := range []string{
+		"Bearer x\r\nInjected: yes",
+		"Bearer " + strings.Repeat("a", auth.MaxTokenBytes), // no token is so long
+	} {
+		c := dialRaw(t, srv)
+		send(t, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": tok}})
+		wantClose(t, c, 4403)
+	}
+}
+
+// An Authorization header longer than any token is no token: the caller is
+// anonymous, and the value goes nowhere upstream.
+func TestOversizedAuthorizationIsNoToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	huge := upstreamtest.TokenAlice + strings.Repeat("a", auth.MaxTokenBytes) // queryRequest puts "Bearer " before it
+	r := e.query(t, huge, `{ self { id } zones { name } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].code() != "UNAUTHENTICATED" || r.Data["zones"] == nil {
+		t.Fatalf("got %s, want self UNAUTHENTICATED and the zones", r.raw)
+	}
+	for _, req := range e.fake.Requests() {
+		if len(req.Header.Get("Authorization")) > auth.MaxTokenBytes {
+			t.Errorf("%s %s went upstream with the oversized value", req.Method, req.RawPath)
+		}
+	}
 }
 
 // A connection_init whose payload is no object (gqlgen gives up on it

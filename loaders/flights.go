@@ -31,6 +31,7 @@ package loaders
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log"
 	"runtime/debug"
@@ -47,8 +48,8 @@ import (
 // whole gateway, shared by the [Options] of all its responses.
 type Flights struct {
 	calls  inflight.Group[flightKey, any]
-	mu     sync.Mutex           // guards writes and forgot
-	writes map[string]time.Time // token → when its last mutation ended
+	mu     sync.Mutex             // guards writes and forgot
+	writes map[[32]byte]time.Time // token's digest → when its last mutation ended
 	// forgot is the latest write forgotten: a caller without an entry in
 	// writes is taken to have written then, which can only deny a join.
 	forgot time.Time
@@ -58,7 +59,7 @@ type Flights struct {
 // NewFlights returns an empty Flights; joined, when not nil, is told the
 // loader kind of every call a response joins (metrics).
 func NewFlights(joined func(kind string)) *Flights {
-	return &Flights{writes: map[string]time.Time{}, joined: joined}
+	return &Flights{writes: map[[32]byte]time.Time{}, joined: joined}
 }
 
 // writesKept bounds the callers whose last write Flights remembers: past
@@ -72,9 +73,10 @@ const writesKept = 4096
 // before now are not joined by that caller's later responses.
 func (fs *Flights) Wrote(token string) {
 	now := time.Now()
+	key := sha256.Sum256([]byte(token)) // no token sits in the map, whatever its length
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.writes[token] = now
+	fs.writes[key] = now
 	if len(fs.writes) > writesKept {
 		fs.forgetOlderHalf()
 	}
@@ -107,9 +109,10 @@ func (fs *Flights) MayJoin(token string, begun, started time.Time) bool {
 	if !started.Before(begun) {
 		return true
 	}
+	key := sha256.Sum256([]byte(token))
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	last, ok := fs.writes[token]
+	last, ok := fs.writes[key]
 	if !ok {
 		last = fs.forgot
 	}
