@@ -67,7 +67,7 @@ type Options struct {
 	// MaxBodyBytes bounds a request body (0: 1 MiB).
 	MaxBodyBytes int64
 	// RequestTimeout bounds a query or mutation as a whole, every upstream
-	// call included (0: 30 s); subscriptions are not bounded.
+	// call included, over any transport (0: 30 s); subscriptions are not bounded.
 	RequestTimeout time.Duration
 	// MaxWebsocketMessage bounds a message a client sends (0: 64 KiB).
 	MaxWebsocketMessage int64
@@ -85,8 +85,9 @@ type Options struct {
 	// SSEWriteTimeout is how long a write to an SSE stream may wait for
 	// its client before the stream, and its subscription, end (0: 10 s).
 	SSEWriteTimeout time.Duration
-	// MaxSubscriptionsPerConnection bounds the subscriptions one websocket
-	// carries at once (0: 100).
+	// MaxSubscriptionsPerConnection bounds the operations one websocket
+	// carries at once: its subscriptions, and its queries and mutations
+	// until they answer (0: 100).
 	MaxSubscriptionsPerConnection int
 	// Logs tunes log subscriptions (buffer, reconnects); zero fields take
 	// logtail.Defaults.
@@ -250,6 +251,21 @@ func (g *Gateway) graphQLServer() *handler.Server {
 			ctx, live = resolvers.WithLiveTail(ctx)
 			sub.live = live
 		}
+		// A query or mutation over a websocket or SSE has no request
+		// deadline (withDeadline leaves streams alone): it gets one of its
+		// own, and on a websocket it takes one of the socket's slots until
+		// it has answered, as a subscription does until it ends.
+		var timeout time.Duration
+		var slot func()
+		if sub == nil {
+			if _, bounded := ctx.Deadline(); !bounded {
+				timeout = g.requestTimeout()
+			}
+			var err error
+			if slot, err = g.takeSlot(ctx); err != nil {
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{g.presenter.Present(ctx, err)}})
+			}
+		}
 		g.observeOperation(ctx)
 		ctx, end := g.traceOperation(ctx)
 		h := live.Handler(next(g.withLoaders(ctx)))
@@ -264,6 +280,14 @@ func (g *Gateway) graphQLServer() *handler.Server {
 						sub.run()
 					}
 				}()
+			}
+			if slot != nil {
+				defer slot() // a query has one response: it has answered
+			}
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
 			}
 			resp = h(ctx)
 			wrote()
@@ -342,14 +366,12 @@ func nonBlank(v any) error {
 	return nil
 }
 
-// withDeadline bounds queries and mutations as a whole; websocket and SSE
-// subscriptions are meant to last. Answers are not cached unless a
-// transport says otherwise (see getTransport).
+// withDeadline bounds queries and mutations over plain HTTP as a whole;
+// websockets and SSE streams are meant to last, and their queries and
+// mutations get the same deadline each (see graphQLServer). Answers are not
+// cached unless a transport says otherwise (see getTransport).
 func (g *Gateway) withDeadline(next http.Handler) http.Handler {
-	d := g.opts.RequestTimeout
-	if d <= 0 {
-		d = 30 * time.Second
-	}
+	d := g.requestTimeout()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if streams(r.Header) {
@@ -360,6 +382,14 @@ func (g *Gateway) withDeadline(next http.Handler) http.Handler {
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// requestTimeout bounds a query or mutation (RequestTimeout, 30 s by default).
+func (g *Gateway) requestTimeout() time.Duration {
+	if g.opts.RequestTimeout <= 0 {
+		return 30 * time.Second
+	}
+	return g.opts.RequestTimeout
 }
 
 // limitBody refuses request bodies larger than MaxBodyBytes: at once when

@@ -537,3 +537,48 @@ func TestSubscriptionsPerConnectionAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A query or mutation over a websocket is bounded as over HTTP: it ends at
+// RequestTimeout, and it holds one of the socket's slots until it has
+// answered. Without either, one anonymous socket could start any number of
+// operations, each waiting without end for an upstream that does not
+// answer.
+func TestWebsocketQueriesHaveADeadlineAndASlot(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(o *gateway.Options) {
+		o.RequestTimeout = 300 * time.Millisecond
+		o.MaxSubscriptionsPerConnection = 3
+	})
+	srv := newServer(t, e.gw)
+	gate := make(chan struct{})
+	defer close(gate)
+	e.fake.Inject(upstreamtest.RouteZones, upstreamtest.Fault{Hold: gate})
+	c := connect(t, srv, nil) // anonymous: zones are public
+	for i := range 5 {
+		send(t, c, map[string]any{"id": strconv.Itoa(i), "type": "subscribe", "payload": map[string]any{"query": `{ zones { name } }`}})
+	}
+	codes := map[string]int{}
+	for range 5 {
+		m := read(t, c) // within 5 s: the held ones end at 300 ms
+		if m.Type != "next" {
+			t.Fatalf("got %+v, want an answer", m)
+		}
+		var r response
+		if err := json.Unmarshal(m.Payload, &r); err != nil || len(r.Errors) == 0 {
+			t.Fatalf("got %s, want an error", m.Payload)
+		}
+		codes[r.Errors[0].code()]++
+		if m := read(t, c); m.Type != "complete" {
+			t.Fatalf("got %+v, want complete", m)
+		}
+	}
+	if want := map[string]int{"UPSTREAM_TIMEOUT": 3, "QUERY_TOO_COMPLEX": 2}; !cmp.Equal(codes, want) {
+		t.Errorf("codes %v, want %v: three held until the deadline, two refused for want of a slot", codes, want)
+	}
+	// The slots came back: a query answers once the upstream does.
+	e.fake.ClearFaults()
+	send(t, c, map[string]any{"id": "after", "type": "subscribe", "payload": map[string]any{"query": `{ zones { name } }`}})
+	if m := read(t, c); m.Type != "next" || m.ID != "after" || strings.Contains(string(m.Payload), "errors") {
+		t.Errorf("a query once the slots came back: %+v %s", m, m.Payload)
+	}
+}

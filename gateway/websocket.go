@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -144,10 +145,8 @@ func (g *Gateway) startSubscription(ctx context.Context) (context.Context, *subs
 	sse, onSSE := ctx.Value(sseEndKey{}).(**subscriptionEnd)
 	switch {
 	case onSocket:
-		max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
-		if slots.Add(1) > max {
-			slots.Add(-1)
-			return ctx, nil, gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d subscriptions, the most allowed: end one, or open another connection", max)
+		if !g.takeSocketSlot(slots) {
+			return ctx, nil, g.errSocketFull()
 		}
 		end.slots = slots
 		g.long.websocketSubscriptions.Add(1)
@@ -162,6 +161,40 @@ func (g *Gateway) startSubscription(ctx context.Context) (context.Context, *subs
 		end.metrics.Subscribed()
 	}
 	return ctx, end, nil
+}
+
+// takeSocketSlot takes one of a websocket's slots: its subscriptions, and
+// its queries and mutations until they answer, count against
+// MaxSubscriptionsPerConnection together. false when none is left.
+func (g *Gateway) takeSocketSlot(slots *atomic.Int32) bool {
+	if slots.Add(1) > g.socketSlots() {
+		slots.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (g *Gateway) socketSlots() int32 {
+	return int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
+}
+
+func (g *Gateway) errSocketFull() error {
+	return gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d operations (subscriptions, and queries and mutations not yet answered), the most allowed: end one, or open another connection", g.socketSlots())
+}
+
+// takeSlot takes a slot of the operation's websocket for a query or a
+// mutation, and returns what gives it back (called once); nil, and no
+// error, off a websocket.
+func (g *Gateway) takeSlot(ctx context.Context) (func(), error) {
+	slots, onSocket := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
+	if !onSocket {
+		return nil, nil
+	}
+	if !g.takeSocketSlot(slots) {
+		return nil, g.errSocketFull()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { slots.Add(-1) }) }, nil
 }
 
 // subscriptionEnd undoes what startSubscription counted.
