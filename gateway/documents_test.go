@@ -2,8 +2,10 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -127,4 +129,37 @@ func TestGETRefusals(t *testing.T) {
 	if n := e.fake.Total(); n != 0 {
 		t.Errorf("%d upstream calls", n)
 	}
+}
+
+// The documents gqlgen keeps weigh their syntax trees, not their text: a
+// list of empty strings is 3 bytes of text a value and some 216 bytes of
+// tree, so 1,000 such documents within the old bound of 2 MiB of text
+// held 140 MiB (found by an audit). No token is needed to send them.
+// Not parallel: it measures the heap.
+func TestKeptDocumentsAreBoundedByWhatTheyWeigh(t *testing.T) {
+	e := newEnv(t)
+	e.fake.SetRecording(false)
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	text := 0
+	for i := range 1000 {
+		head := fmt.Sprintf(`query D%d{application(ownerId:"o",id:"a"){instances(filter:{includeStates:[`, i)
+		q := head + strings.Repeat(`"",`, 660) + `]}){name}}}` // 2 KiB, 680 tokens
+		text += len(q)
+		if r := e.query(t, "", q, nil); len(r.Errors) == 0 || r.Errors[0].code() != "UNAUTHENTICATED" {
+			t.Fatalf("not validated, so not kept: %s", r.raw)
+		}
+	}
+	grown := float64(heap()-before) / (1 << 20)
+	t.Logf("1,000 documents, %.1f MiB of text: the heap grew %.1f MiB", float64(text)/(1<<20), grown)
+	if grown > 32 { // the bound is 24 MiB of trees, estimated from above
+		t.Errorf("the heap grew %.1f MiB, beyond the documents' bound of 24 MiB", grown)
+	}
+	runtime.KeepAlive(e)
 }

@@ -223,9 +223,13 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupportedTransport{})
-	// Documents weigh their text: a syntax tree weighs up to some 19 times
-	// it, so 2 MiB of text is at most 40 MiB of trees.
-	documents := cache.New(1000, 2<<20, func(query string, _ *ast.QueryDocument) int { return len(query) })
+	// Documents weigh their syntax trees, estimated from their tokens: a
+	// tree weighs 25 to 110 times its text (a list of "" weighs 72 times),
+	// so a bound on text let 2 MiB of it hold 140 MiB. The tokens are
+	// counted once, when gqlgen keeps a document new to it.
+	documents := cache.New(1000, 24<<20, func(query string, _ *ast.QueryDocument) int {
+		return limits.Tokens(query) * limits.TreeBytesPerToken
+	})
 	srv.SetQueryCache(documents)
 	if g.opts.Introspection {
 		srv.Use(extension.Introspection{})
