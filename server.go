@@ -62,6 +62,7 @@ type Config struct {
 	MaxWSMessage    int64
 	MaxSubsPerConn  int
 	MaxPerToken     int
+	MaxStreams      int
 }
 
 // parseConfig reads flags, with defaults from the environment; nothing below
@@ -95,6 +96,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.Int64Var(&cfg.MaxWSMessage, "max-ws-message-bytes", 64<<10, "largest websocket message from a client")
 	fs.IntVar(&cfg.MaxSubsPerConn, "max-subscriptions-per-connection", 100, "most operations one websocket carries at once: its subscriptions, and its queries and mutations until they answer")
 	fs.IntVar(&cfg.MaxPerToken, "max-upstream-per-token", 128, "upstream calls one token may have in flight at once, across the process (in -token mode every caller shares one)")
+	fs.IntVar(&cfg.MaxStreams, "max-log-streams-per-token", 200, "upstream log streams one token may hold open at once, across the process (live tails of the same application and filter share one; in -token mode every caller shares one)")
 	fs.BoolVar(&cfg.ShareCalls, "share-calls", getenv("SHARE_CALLS") == "1", "let a query join an upstream call that another query of the same token has in flight, and an identical query its whole execution, instead of making them again (env SHARE_CALLS=1); never an answer older than the caller's last write")
 	fs.BoolVar(&cfg.Naive, "naive", false, "benchmarks only: turn batching and caching off, one upstream call per field")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty. Never expose it publicly")
@@ -182,7 +184,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	hc := &http.Client{Transport: opts.Metrics.Transport(transport, upstream.Route)}
 	client, err := upstream.New(upstream.WithBaseURL(upstreamURL), upstream.WithTimeout(cfg.UpstreamTimeout), upstream.WithHTTPClient(hc),
-		upstream.WithMaxConcurrentPerToken(cfg.MaxPerToken))
+		upstream.WithMaxConcurrentPerToken(cfg.MaxPerToken), upstream.WithMaxStreamsPerToken(cfg.MaxStreams))
 	if err != nil {
 		return err
 	}

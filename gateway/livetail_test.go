@@ -19,6 +19,7 @@ import (
 
 	"github.com/cleverql/gateway/gateway"
 	"github.com/cleverql/gateway/logtail"
+	"github.com/cleverql/gateway/upstream"
 	"github.com/cleverql/gateway/upstream/upstreamtest"
 )
 
@@ -349,4 +350,33 @@ func TestLiveTailLeftDuringItsOpenClosesItsStream(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // every open has answered
 	waitNoStreams(t, e.fake)
+}
+
+// A token holds a bounded number of upstream log streams: a subscription
+// that would open one more gets RATE_LIMITED, saying why, and makes no
+// call; one that shares a live tail already open needs no stream of its
+// own and is served.
+func TestLogStreamsPerTokenAreBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, nil, upstream.WithMaxStreamsPerToken(1))
+	srv := newServer(t, e.gw)
+	first := subscribe(t, srv, logVars(nil))
+	if m := read(t, first); m.Type != "next" || strings.Contains(string(m.Payload), "errors") {
+		t.Fatalf("first subscription: %+v %s", m, m.Payload)
+	}
+	shared := subscribe(t, srv, logVars(nil)) // the same live tail
+	if m := read(t, shared); m.Type != "next" || strings.Contains(string(m.Payload), "errors") {
+		t.Fatalf("a subscription sharing the live tail: %+v %s", m, m.Payload)
+	}
+	calls := len(e.fake.Requests())
+	other := subscribe(t, srv, logVars(map[string]any{"services": []string{"app"}})) // a stream of its own
+	m := read(t, other)
+	var r response
+	if err := json.Unmarshal(m.Payload, &r); err != nil || len(r.Errors) != 1 || r.Errors[0].code() != "RATE_LIMITED" ||
+		!strings.Contains(r.Errors[0].Message, "as many log streams as the gateway opens for one caller") {
+		t.Fatalf("a second stream: %s %s, want RATE_LIMITED", m.Type, m.Payload)
+	}
+	if n := len(e.fake.Requests()) - calls; n != 0 {
+		t.Errorf("the refused subscription made %d calls", n)
+	}
 }

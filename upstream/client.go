@@ -42,6 +42,7 @@ type Client struct {
 	sleep   func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
 	jitter  func(d time.Duration) time.Duration              // picks a back-off in [0, d]; tests replace it
 	limit   *limiter                                         // shared by every copy; nil: unbounded
+	streams *streamCounter                                   // shared by every copy; nil: unbounded
 }
 
 // Option configures a [Client] built by [New].
@@ -106,6 +107,7 @@ func New(opts ...Option) (*Client, error) {
 		sleep:     sleepContext,
 		jitter:    fullJitter,
 		limit:     newLimiter(defaultMaxConcurrentPerToken),
+		streams:   newStreamCounter(defaultMaxStreamsPerToken),
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {

@@ -28,9 +28,8 @@ const defaultMaxConcurrentPerToken = 128
 // Logs streams ([Client.StreamApplicationLogs]) take no slot, not even
 // while their headers are awaited: a stream lives for minutes or hours, and
 // one per subscription would soon leave its token no slot for its queries.
-// Opening one is already bounded by the per-call timeout. (Nothing here
-// bounds how many streams a token opens: that is a per-subscription limit,
-// for the layer that accepts subscriptions.)
+// Opening one is already bounded by the per-call timeout; how many a token
+// holds open is bounded apart ([WithMaxStreamsPerToken]).
 func WithMaxConcurrentPerToken(n int) Option {
 	return func(c *Client) error {
 		if n < 0 {

@@ -114,6 +114,7 @@ type LogStream struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	release   func() // gives the caller's stream back (see WithMaxStreamsPerToken)
 }
 
 // StreamApplicationLogs opens the live stream of an application's runtime
@@ -148,6 +149,16 @@ func (c *Client) openStream(ctx context.Context, path endpoint, query url.Values
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
+	release, err := c.streams.take(req.Header.Get("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	opened := false
+	defer func() {
+		if !opened {
+			release()
+		}
+	}()
 
 	sctx, cancel := context.WithCancelCause(ctx)
 	timer := time.AfterFunc(c.timeout, func() { cancel(context.DeadlineExceeded) })
@@ -177,8 +188,9 @@ func (c *Client) openStream(ctx context.Context, path endpoint, query url.Values
 	}
 	sse := NewSSEReader(resp.Body, 0, 0)
 	sse.typedOnly() // a HEARTBEAT may come without a data line
+	opened = true
 	return &LogStream{
-		sse: sse, body: resp.Body, cancel: cancel,
+		sse: sse, body: resp.Body, cancel: cancel, release: release,
 		cause:  func() error { return context.Cause(sctx) },
 		method: req.Method, path: req.URL.EscapedPath(), requestID: resp.Header.Get("Sozu-Id"),
 	}, nil
@@ -254,6 +266,7 @@ func (s *LogStream) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel(ErrStreamClosed)
 		s.closeErr = s.body.Close()
+		s.release()
 	})
 	return s.closeErr
 }

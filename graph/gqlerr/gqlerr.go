@@ -59,6 +59,7 @@ var codes = []struct {
 	{upstream.ErrInvalidID, BadUserInput, "invalid id: ids must not be empty, '.' or '..', nor contain '/', '\\', '?', '#' or control characters"},
 	{upstream.ErrUnsupported, BadUserInput, "this operation is not supported for this resource"},
 	{upstream.ErrBadRequest, BadUserInput, "the Clever Cloud API rejected the request"},
+	{upstream.ErrTooManyStreams, RateLimited, "this token already holds as many log streams as the gateway opens for one caller: end a log subscription first (subscriptions that follow the same application with the same filter share one)"},
 	{upstream.ErrRateLimited, RateLimited, "rate limited by the Clever Cloud API: retry later"},
 	{upstream.ErrTimeout, UpstreamTimeout, "the Clever Cloud API did not answer in time"},
 	{context.DeadlineExceeded, UpstreamTimeout, "the request took too long"},
