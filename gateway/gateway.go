@@ -260,7 +260,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		// own, and on a websocket it takes one of the socket's slots until
 		// it has answered, as a subscription does until it ends.
 		var timeout time.Duration
-		var slot func()
+		var slot *atomic.Int32 // the websocket's, one of them taken until the answer
 		if sub == nil {
 			if _, bounded := ctx.Deadline(); !bounded {
 				timeout = g.requestTimeout()
@@ -286,7 +286,10 @@ func (g *Gateway) graphQLServer() *handler.Server {
 				}()
 			}
 			if slot != nil {
-				defer slot() // a query has one response: it has answered
+				defer func() { // a query has one response: it has answered
+					slot.Add(-1)
+					slot = nil // gqlgen asks again, for the end
+				}()
 			}
 			if timeout > 0 {
 				var cancel context.CancelFunc

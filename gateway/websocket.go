@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -141,14 +140,14 @@ type subscriptionSlotsKey struct{}
 // request http.Server.Shutdown would wait for, gets one.
 func (g *Gateway) startSubscription(ctx context.Context) (context.Context, *subscriptionEnd, error) {
 	end := &subscriptionEnd{long: &g.long, metrics: g.opts.Metrics}
-	slots, onSocket := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
+	_, onSocket := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
 	sse, onSSE := ctx.Value(sseEndKey{}).(**subscriptionEnd)
 	switch {
 	case onSocket:
-		if !g.takeSocketSlot(slots) {
-			return ctx, nil, g.errSocketFull()
+		var err error
+		if end.slots, err = g.takeSlot(ctx); err != nil {
+			return ctx, nil, err
 		}
-		end.slots = slots
 		g.long.websocketSubscriptions.Add(1)
 	case onSSE:
 		ctx, end.cancel = context.WithCancel(ctx)
@@ -163,45 +162,29 @@ func (g *Gateway) startSubscription(ctx context.Context) (context.Context, *subs
 	return ctx, end, nil
 }
 
-// takeSocketSlot takes one of a websocket's slots: its subscriptions, and
-// its queries and mutations until they answer, count against
-// MaxSubscriptionsPerConnection together. false when none is left.
-func (g *Gateway) takeSocketSlot(slots *atomic.Int32) bool {
-	if slots.Add(1) > g.socketSlots() {
-		slots.Add(-1)
-		return false
-	}
-	return true
-}
-
-func (g *Gateway) socketSlots() int32 {
-	return int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
-}
-
-func (g *Gateway) errSocketFull() error {
-	return gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d operations (subscriptions, and queries and mutations not yet answered), the most allowed: end one, or open another connection", g.socketSlots())
-}
-
-// takeSlot takes a slot of the operation's websocket for a query or a
-// mutation, and returns what gives it back (called once); nil, and no
-// error, off a websocket.
-func (g *Gateway) takeSlot(ctx context.Context) (func(), error) {
+// takeSlot takes one of the operation's websocket's slots (its
+// subscriptions, and its queries and mutations until they answer, count
+// against MaxSubscriptionsPerConnection together), and returns the slots
+// to give it back to, once, with Add(-1); nil, and no error, off a
+// websocket.
+func (g *Gateway) takeSlot(ctx context.Context) (*atomic.Int32, error) {
 	slots, onSocket := ctx.Value(subscriptionSlotsKey{}).(*atomic.Int32)
 	if !onSocket {
 		return nil, nil
 	}
-	if !g.takeSocketSlot(slots) {
-		return nil, g.errSocketFull()
+	max := int32(cmp.Or(g.opts.MaxSubscriptionsPerConnection, 100))
+	if slots.Add(1) > max {
+		slots.Add(-1)
+		return nil, gqlerr.New(gqlerr.QueryTooComplex, "this connection already carries %d operations (subscriptions, and queries and mutations not yet answered), the most allowed: end one, or open another connection", max)
 	}
-	var once sync.Once
-	return func() { once.Do(func() { slots.Add(-1) }) }, nil
+	return slots, nil
 }
 
 // subscriptionEnd undoes what startSubscription counted.
 type subscriptionEnd struct {
 	long    *longLived
 	metrics *observe.Metrics
-	slots   *atomic.Int32      // the websocket's; nil for SSE
+	slots   *atomic.Int32      // the websocket's, one of them taken; nil for SSE
 	cancel  context.CancelFunc // SSE only: what the drain calls
 	live    *resolvers.LiveTail
 	ended   bool
