@@ -125,7 +125,7 @@ func (c *argChecker) field(f *ast.Field) *gqlerror.Error {
 }
 
 func (c *argChecker) fail(f *ast.Field, msg string) *gqlerror.Error {
-	e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": BadInputCode}}
+	e := badInput("%s", msg)
 	if f.Position != nil {
 		e.Locations = []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}}
 	}

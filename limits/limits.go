@@ -93,14 +93,14 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 	case m.IntrospectionDepth > 0 && rc.DisableIntrospection:
 		// Refused here, with a clear error: gqlgen would fail the field with
 		// a bare error. (Runs after gqlgen's introspection extension.)
-		return &gqlerror.Error{Message: "introspection is turned off on this gateway", Extensions: map[string]any{"code": BadInputCode}}
+		return badInput("introspection is turned off on this gateway")
 	case m.IntrospectionDepth > MaxIntrospectionDepth:
 		return tooComplex("the introspection query is %d levels deep; at most %d are allowed", m.IntrospectionDepth, MaxIntrospectionDepth)
 	case m.IntrospectionNested:
 		return tooComplex("introspection may expand type lists (types, fields, inputFields, interfaces, possibleTypes, enumValues) at most twice along a path, each once")
 	}
 	if rc.Operation.Operation == ast.Subscription && !singleRootField(rc.Operation.SelectionSet, rc.Doc.Fragments) {
-		return &gqlerror.Error{Message: "a subscription selects exactly one root field, under one name, without @skip or @include", Extensions: map[string]any{"code": BadInputCode}}
+		return badInput("a subscription selects exactly one root field, under one name, without @skip or @include")
 	}
 	return nil
 }
